@@ -1,0 +1,61 @@
+# The two set-up commands are `make run` and `make test`; both work on a fresh machine with
+# Python 3.11 and the system libraries (Pango for WeasyPrint).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+WORKERS ?= 3
+export PORTAL_INSTANCE_PATH ?= $(CURDIR)/instance
+FLASK := $(BIN)/flask --app portal
+
+.PHONY: run test test-sqlite test-postgres install translations extract-strings check-strings \
+        db demo worker bench clean
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate translations
+
+# Compile the catalogues (.mo files are build output, not committed).
+translations: $(BIN)/activate
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+# Re-extract the strings and merge them into the ar and en catalogues.
+extract-strings: $(BIN)/activate
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l --add-comments=Translators: --sort-output \
+	  --no-location --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-location \
+	  --omit-header --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -q -d translations
+
+db: install
+	$(FLASK) db upgrade
+
+# Demo mode: fictional data, a banner, and demo accounts may skip the second factor.
+run: install
+	PORTAL_ENV_NAME=development PORTAL_DEMO_MODE=1 PORTAL_SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade
+	PORTAL_ENV_NAME=development PORTAL_DEMO_MODE=1 PORTAL_SESSION_COOKIE_SECURE=0 $(FLASK) demo load
+	@echo "Serving the portal on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	PORTAL_ENV_NAME=development PORTAL_DEMO_MODE=1 PORTAL_SESSION_COOKIE_SECURE=0 \
+	  $(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers $(WORKERS) wsgi:app
+
+# RQ worker for briefing packs when PORTAL_REDIS_URL is set (scale-out deployment).
+worker: install
+	$(BIN)/rq worker --url "$$PORTAL_REDIS_URL" portal-packs
+
+# The whole suite on SQLite, then again on PostgreSQL when PORTAL_TEST_DATABASE_URL is set.
+test: install
+	$(BIN)/python -m pytest -q
+	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL"; \
+	  PORTAL_TEST_DB=postgres $(BIN)/python -m pytest -q; \
+	else echo "PORTAL_TEST_DATABASE_URL is not set: PostgreSQL run skipped"; fi
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,17 @@
+"""gunicorn settings for the portal (`make run`, and a starting point for production)."""
+
+import gunicorn
+
+# No version banner in the Server header (SECURITY.md I3).
+gunicorn.SERVER = "portal"
+gunicorn.SERVER_SOFTWARE = "portal"
+
+worker_class = "sync"
+timeout = 60
+graceful_timeout = 30
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+# The access log carries no query strings: search terms and names never reach a log file.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
+forwarded_allow_ips = "127.0.0.1"

@@ -1,0 +1,1 @@
+"""Blueprints: thin views over services. Each area is a package with bp, routes and forms."""

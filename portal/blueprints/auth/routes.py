@@ -1,0 +1,107 @@
+"""Sign-in, sign-out and account activation."""
+
+from __future__ import annotations
+
+from flask import (abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ... import crypto
+from ...extensions import db, limiter
+from ...services import accounts, audit
+from ...services.accounts import AccountError, SignIn
+from ...sessions import enforce_session_limit
+from ...web import current_actor
+from . import bp
+from .forms import ActivationForm, LoginForm
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def start_session(user, level: str) -> None:
+    """A new server-side session id for a signed-in user (no fixation)."""
+    session.regenerate()
+    login_user(user, remember=False)
+    session["auth"] = level
+    session["org_id"] = user.organization_id
+    enforce_session_limit(user.id, current_app.config["SESSIONS_PER_USER"] - 1)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated and session.get("auth") == "full":
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = accounts.sign_in(form.email.data, form.password.data, form.code.data or "",
+                                  actor=current_actor())
+        if result.outcome in (SignIn.ok, SignIn.enrol):
+            accounts.rehash_if_needed(result.user, form.password.data)
+            start_session(result.user, "full" if result.outcome is SignIn.ok else "enrol")
+            db.session.commit()
+            if result.outcome is SignIn.enrol:
+                return redirect(url_for("account.enrol"))
+            return redirect(url_for("main.index"))
+        db.session.commit()  # the failure count and its audit entry
+        if result.outcome is SignIn.locked:
+            response = render_template("auth/login.html", form=form, error=_(
+                "Too many attempts. Please wait a few minutes and try again.")), 429
+            return response[0], 429, {"Retry-After": str(result.retry_after)}
+        form.password.data = form.code.data = ""
+        return render_template("auth/login.html", form=form, error=_(
+            "The e-mail, password or code is not correct.")), 422
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        audit.record("authn_logout", current_actor(), object_type="user",
+                     object_id=current_user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def activate(token: str):
+    invitation = accounts.invitation_for_token(token)
+    if invitation is None:
+        return render_template("auth/link_invalid.html"), 404
+    user = invitation.user
+    # The key is kept (encrypted) in the server-side session until a code from it is confirmed.
+    key = f"enrol:{invitation.id}"
+    if key not in session:
+        session[key] = crypto.encrypt(accounts.new_totp_secret(), context=b"enrol").hex()
+    secret = crypto.decrypt(bytes.fromhex(session[key]), context=b"enrol")
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            codes = accounts.activate_account(invitation, password=form.password.data,
+                                              secret=secret, code=form.code.data,
+                                              actor=current_actor())
+        except AccountError as exc:
+            if exc.code != "bad_code":
+                raise
+            db.session.rollback()
+            form.code.errors.append(_("This code does not match. Check the time on your "
+                                      "phone and enter the newest code."))
+        else:
+            start_session(user, "full")
+            db.session.commit()
+            session["recovery_codes"] = codes
+            flash(_("Your account is ready."), "success")
+            return redirect(url_for("account.recovery_codes"))
+    qr, spaced = accounts.provisioning(user, secret)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/activate.html", form=form, user=user, qr=qr, key=spaced,
+                           purpose=invitation.purpose), status

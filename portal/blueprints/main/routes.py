@@ -1,0 +1,77 @@
+"""Start page, language switch and health check."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from ...access import can_reach
+from ...extensions import db
+from ...models import OutboxMessage
+from . import bp
+
+# Main navigation: shown to a user only where the policy lets their role in.
+NAV = (
+    ("main.index", _l("Home")),
+    ("cases.index", _l("Cases")),
+    ("sharing.index", _l("Sharing")),
+    ("events.index", _l("Events")),
+    ("briefings.index", _l("Briefing packs")),
+    ("users.index", _l("People")),
+    ("organizations.index", _l("Organisations")),
+    ("audit.index", _l("Access report")),
+)
+
+
+@bp.app_context_processor
+def inject_nav():
+    from flask import current_app
+
+    def nav_items():
+        return [(ep, label) for ep, label in NAV
+                if ep in current_app.view_functions and can_reach(ep)]
+    return {"nav_items": nav_items}
+
+
+@bp.route("/")
+def index():
+    return render_template("main/index.html")
+
+
+@bp.route("/health")
+def health():
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception:
+        return jsonify(status="degraded", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang not in ("ar", "en"):
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated and session.get("auth") == "full":
+        current_user.preferred_locale = lang
+        db.session.commit()
+    target = request.form.get("next", "")
+    # Only a local path: never an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@bp.route("/outbox")
+def outbox():
+    """Demo mode only: the console outbox, so a newcomer can follow invitation links."""
+    from flask import current_app
+    if not current_app.config["DEMO_MODE"]:
+        abort(404)
+    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())
+                                  .limit(50)).all()
+    return render_template("main/outbox.html", messages=messages)

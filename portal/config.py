@@ -1,0 +1,163 @@
+"""Configuration defaults.
+
+Layers, applied by create_app() in this order: Default below, instance/config.py,
+PORTAL_* environment variables (PORTAL_DATABASE_URL → SQLALCHEMY_DATABASE_URI), then the
+mapping given to create_app() (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class Default:
+    # "production" refuses unsafe settings at start-up (see check_production_config);
+    # "development" is what `make run` uses together with DEMO_MODE.
+    ENV_NAME = "production"
+    DEMO_MODE = False
+    DEBUG = False
+    TESTING = False
+    PROPAGATE_EXCEPTIONS = False
+
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite is for a single-office or offline deployment; production on SQLite must say so.
+    SQLITE_SINGLE_OFFICE = False
+
+    # Sessions live on the server (portal/sessions.py); the cookie carries only a random id.
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_SECONDS = 15 * 60
+    SESSION_ABSOLUTE_SECONDS = 8 * 3600
+    SESSION_TOUCH_SECONDS = 60
+    SESSIONS_PER_USER = 5  # the oldest is ended when a sixth starts
+    REMEMBER_COOKIE_DURATION = 0
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 3600
+    WTF_CSRF_SSL_STRICT = True
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_FORM_PARTS = 1000
+    PREFERRED_URL_SCHEME = "https"
+    PROXY_FIX_X_FOR = 0  # number of trusted reverse proxies in front of gunicorn
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("ar", "en")
+
+    # Rate limits (Flask-Limiter); Redis storage when PORTAL_REDIS_URL is set.
+    REDIS_URL: str | None = None
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
+    LOGIN_FAILURES_BEFORE_DELAY = 5
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    LOGIN_MAX_DELAY_SECONDS = 15 * 60
+
+    ARGON2_PROFILE = "RFC_9106_LOW_MEMORY"  # t=3, m=64 MiB, p=4
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 128
+    INVITATION_HOURS = 72
+    RESET_HOURS = 24
+
+    # Outgoing mail: "console" prints and keeps it in the outbox table; "smtp" sends it.
+    MAIL_BACKEND = "console"
+    MAIL_FROM = "portal@localhost"
+    MAIL_DELIVER_ON_COMMIT = True
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+    OFFICE_ALERT_EMAIL: str | None = None
+
+    # Keys kept outside the database: files generated into instance/ on first start, or
+    # given explicitly (in production, outside the data directory).
+    SECRET_KEY: str | None = None
+    FIELD_KEY_FILE: str | None = None
+    AUDIT_KEY_FILE: str | None = None
+
+    PACK_DIR: str | None = None
+    PACK_RETENTION_DAYS = 14
+
+
+def _read_or_create_key(path: Path, nbytes: int) -> str:
+    """Return the hex key stored at `path`, creating it (mode 0600) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(nbytes))
+    return path.read_text().strip()
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Apply the configuration layers and fill in instance-relative defaults."""
+    app.config.from_object(Default)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PORTAL")
+    if app.config.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if overrides:
+        app.config.update(overrides)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    cfg = app.config
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.db'}"
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = cfg["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1)
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _read_or_create_key(instance / "secret_key", 32)
+    cfg["FIELD_KEY"] = _read_or_create_key(Path(cfg["FIELD_KEY_FILE"] or instance / "field.key"), 32)
+    cfg["AUDIT_KEY"] = _read_or_create_key(Path(cfg["AUDIT_KEY_FILE"] or instance / "audit.key"), 32)
+    cfg["PACK_DIR"] = cfg["PACK_DIR"] or str(instance / "packs")
+    if cfg.get("REDIS_URL") and cfg["RATELIMIT_STORAGE_URI"] == "memory://":
+        cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+    if cfg["SMTP_HOST"] and cfg["MAIL_BACKEND"] == "console":
+        cfg["MAIL_BACKEND"] = "smtp"
+    # The __Host- prefix is only valid on a Secure cookie (over HTTPS).
+    cfg["SESSION_COOKIE_NAME"] = "__Host-portal" if cfg["SESSION_COOKIE_SECURE"] else "portal"
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Raised at start-up when a production setting would weaken the portal."""
+
+
+def check_production_config(app: Flask) -> None:
+    """Refuse to start in production with a setting that weakens security (SECURITY.md I2)."""
+    cfg = app.config
+    if cfg["ENV_NAME"] != "production" or cfg["TESTING"]:
+        return
+    problems = []
+    if cfg["DEBUG"]:
+        problems.append("DEBUG is on")
+    if cfg["DEMO_MODE"]:
+        problems.append("DEMO_MODE is on")
+    if len(cfg.get("SECRET_KEY") or "") < 32:
+        problems.append("SECRET_KEY is missing or shorter than 32 characters")
+    if not cfg["SESSION_COOKIE_SECURE"]:
+        problems.append("SESSION_COOKIE_SECURE is off")
+    if not cfg["WTF_CSRF_ENABLED"]:
+        problems.append("WTF_CSRF_ENABLED is off")
+    if cfg["RATELIMIT_STORAGE_URI"].startswith("memory://") and not cfg["SQLITE_SINGLE_OFFICE"]:
+        problems.append("rate limits are kept in memory; set PORTAL_REDIS_URL")
+    if cfg.get("REMEMBER_COOKIE_DURATION"):
+        problems.append("REMEMBER_COOKIE_DURATION is set; remember-me cookies are not allowed")
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not cfg["SQLITE_SINGLE_OFFICE"]:
+        problems.append("SQLite in production needs PORTAL_SQLITE_SINGLE_OFFICE=1")
+    data_dir = Path(app.instance_path).resolve()
+    if not cfg["FIELD_KEY_FILE"] or data_dir in Path(cfg["FIELD_KEY_FILE"]).resolve().parents:
+        problems.append("the field-encryption key must be outside the data directory "
+                        "(PORTAL_FIELD_KEY_FILE)")
+    if problems:
+        raise UnsafeConfiguration("Refusing to start: " + "; ".join(problems) + ".")

@@ -1,0 +1,1 @@
+"""Domain verbs. Services flush and never commit; they know nothing of requests."""

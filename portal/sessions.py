@@ -1,0 +1,181 @@
+"""Server-side sessions (SECURITY.md §4.3).
+
+The cookie holds only a random id; the row keyed by its SHA-256 holds the data. Idle (15 min)
+and absolute (8 h) timeouts, revocation and the account's state are checked on every request,
+so logging out, a password change or an admin's action ends a session everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from datetime import timedelta
+
+from flask import Flask, g, request
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import delete, select
+from werkzeug.datastructures import CallbackDict
+
+from .extensions import db
+from .models import Organization, User, UserSession, utcnow
+
+
+def sid_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, raw_id: str | None = None, row: UserSession | None = None):
+        def on_update(_):
+            self.modified = True
+        super().__init__(initial or {}, on_update)
+        self.raw_id = raw_id
+        self.row_id = row.id if row else None
+        self.last_seen = row.last_seen if row else None
+        self.modified = False
+        self.rotate = False  # set at sign-in: a new id replaces the old one
+
+    @property
+    def short_hash(self) -> str:
+        """A short, non-reversible label of this session for the audit log."""
+        return self.row_id[:16] if self.row_id else ""
+
+    def regenerate(self) -> None:
+        """Clear everything and take a new id on save (fixation defence at sign-in)."""
+        self.clear()
+        self.rotate = True
+        self.modified = True
+
+
+_UA_FAMILIES = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+                ("Safari/", "Safari"))
+_OS_FAMILIES = (("Android", "Android"), ("iPhone", "iOS"), ("Windows", "Windows"),
+                ("Mac OS", "macOS"), ("Linux", "Linux"))
+
+
+def coarse_user_agent(ua: str) -> str:
+    """'Firefox on Linux': enough for a person to recognise a session, no fingerprint."""
+    browser = next((name for key, name in _UA_FAMILIES if key in ua), "")
+    system = next((name for key, name in _OS_FAMILIES if key in ua), "")
+    return re.sub(r"[^A-Za-z ]", "", f"{browser} {system}".strip())[:80]
+
+
+class ServerSessionInterface(SessionInterface):
+    def open_session(self, app: Flask, request) -> ServerSession:
+        raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if not raw or len(raw) > 100:
+            return ServerSession()
+        row = db.session.get(UserSession, sid_hash(raw))
+        if row is None:
+            return ServerSession()
+        expired = self._expiry_reason(app, row)
+        if expired:
+            g.session_expired = (expired, row.user_id, row.organization_id)
+            db.session.delete(row)
+            db.session.commit()
+            return ServerSession()
+        try:
+            data = json.loads(row.data)
+        except ValueError:
+            data = {}
+        return ServerSession(data, raw_id=raw, row=row)
+
+    def _expiry_reason(self, app: Flask, row: UserSession) -> str | None:
+        now = utcnow()
+        if now - row.last_seen > timedelta(seconds=app.config["SESSION_IDLE_SECONDS"]):
+            return "idle"
+        if now - row.created_at > timedelta(seconds=app.config["SESSION_ABSOLUTE_SECONDS"]):
+            return "absolute"
+        if row.user_id is not None:
+            active = db.session.execute(
+                select(User.active, Organization.active).join(Organization)
+                .where(User.id == row.user_id)).first()
+            if active is None or not all(active):
+                return "inactive"
+        return None
+
+    def save_session(self, app: Flask, session: ServerSession, response) -> None:
+        name = app.config["SESSION_COOKIE_NAME"]
+        # Whatever the view did not commit is discarded, as at teardown; the session row is
+        # then written in its own short transaction.
+        db.session.rollback()
+        if session.rotate and session.row_id:
+            db.session.execute(delete(UserSession).where(UserSession.id == session.row_id))
+            session.row_id = session.raw_id = None
+        if not session and session.row_id is None:
+            if request.cookies.get(name):
+                self._clear_cookie(app, response)
+            db.session.commit()
+            return
+        now = utcnow()
+        if session.row_id is None:
+            session.raw_id = secrets.token_urlsafe(32)
+            row = UserSession(id=sid_hash(session.raw_id), created_at=now, last_seen=now,
+                              ip_hash=sid_hash(request.remote_addr or "")[:16],
+                              user_agent=coarse_user_agent(request.user_agent.string or ""))
+            db.session.add(row)
+            self._set_cookie(app, response, session.raw_id)
+        else:
+            row = db.session.get(UserSession, session.row_id)
+            if row is None:  # ended meanwhile (logout elsewhere): do not resurrect it
+                self._clear_cookie(app, response)
+                db.session.commit()
+                return
+            touch = (now - row.last_seen).total_seconds() >= app.config["SESSION_TOUCH_SECONDS"]
+            if not (session.modified or touch):
+                return
+            row.last_seen = now
+            self._set_cookie(app, response, session.raw_id)
+        if session.modified or row.data is None:
+            row.data = json.dumps(dict(session), separators=(",", ":"))
+        user_id = session.get("_user_id")
+        row.user_id = int(user_id) if user_id else None
+        row.organization_id = session.get("org_id")
+        db.session.commit()
+        session.row_id = row.id
+
+    def _set_cookie(self, app: Flask, response, raw: str) -> None:
+        response.set_cookie(
+            app.config["SESSION_COOKIE_NAME"], raw, httponly=True, path="/",
+            secure=app.config["SESSION_COOKIE_SECURE"],
+            samesite=app.config["SESSION_COOKIE_SAMESITE"])
+        response.vary.add("Cookie")
+
+    def _clear_cookie(self, app: Flask, response) -> None:
+        response.delete_cookie(app.config["SESSION_COOKIE_NAME"], path="/",
+                               secure=app.config["SESSION_COOKIE_SECURE"], httponly=True,
+                               samesite=app.config["SESSION_COOKIE_SAMESITE"])
+
+
+def end_sessions(*, user_id: int | None = None, org_id: int | None = None,
+                 except_id: str | None = None) -> int:
+    """Delete the server-side sessions of a user or an organisation; return how many."""
+    stmt = delete(UserSession)
+    if user_id is not None:
+        stmt = stmt.where(UserSession.user_id == user_id)
+    elif org_id is not None:
+        stmt = stmt.where(UserSession.organization_id == org_id)
+    else:
+        raise ValueError("end_sessions needs a user or an organisation")
+    if except_id:
+        stmt = stmt.where(UserSession.id != except_id)
+    return db.session.execute(stmt).rowcount
+
+
+def enforce_session_limit(user_id: int, keep: int) -> None:
+    """End the oldest sessions of a user beyond `keep` (the newest ones stay)."""
+    ids = db.session.scalars(select(UserSession.id).where(UserSession.user_id == user_id)
+                             .order_by(UserSession.created_at.desc()).offset(keep)).all()
+    if ids:
+        db.session.execute(delete(UserSession).where(UserSession.id.in_(ids)))
+
+
+def purge_expired(app: Flask) -> int:
+    """Delete sessions past their idle or absolute limit (run from the CLI or a timer)."""
+    now = utcnow()
+    idle = now - timedelta(seconds=app.config["SESSION_IDLE_SECONDS"])
+    absolute = now - timedelta(seconds=app.config["SESSION_ABSOLUTE_SECONDS"])
+    return db.session.execute(delete(UserSession).where(
+        (UserSession.last_seen < idle) | (UserSession.created_at < absolute))).rowcount

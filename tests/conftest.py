@@ -1,0 +1,186 @@
+"""Fixtures: a fresh, migrated database per test (SQLite, or PostgreSQL when
+PORTAL_TEST_DB=postgres), the app, clients, and helpers that sign in like a browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from portal import create_app
+from portal.extensions import db as _db
+
+from . import factories
+
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+ON_POSTGRES = os.environ.get("PORTAL_TEST_DB") == "postgres"
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def _base_config(tmp: Path, uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "ARGON2_PROFILE": "CHEAPEST",  # tests only; production uses RFC 9106 low-memory
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_ENABLED": True,  # CSRF stays on in the tests
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_KEY_PREFIX": f"test-{RUN_ID}",
+        "SERVER_NAME": "portal.test",
+        "PREFERRED_URL_SCHEME": "http",
+    }
+
+
+def _pg_admin():
+    import psycopg
+    return psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"),
+                           autocommit=True)
+
+
+def _pg_url(dbname: str) -> str:
+    base = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    return base.rsplit("/", 1)[0] + "/" + dbname
+
+
+def _migrate(tmp: Path, uri: str) -> None:
+    from flask_migrate import upgrade
+    app = create_app(_base_config(tmp, uri))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """Run the migrations once; each test then copies the result."""
+    tmp = tmp_path_factory.mktemp("template")
+    if ON_POSTGRES:
+        if not PG_URL:
+            pytest.exit("PORTAL_TEST_DB=postgres needs PORTAL_TEST_DATABASE_URL")
+        name = f"portal_tmpl_{RUN_ID}"
+        with _pg_admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0 '
+                         "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+        _migrate(tmp, _pg_url(name))
+        yield name
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        path = tmp / "template.sqlite"
+        _migrate(tmp, f"sqlite:///{path}")
+        yield path
+
+
+@pytest.fixture
+def database_uri(template_db, tmp_path):
+    if ON_POSTGRES:
+        name = f"portal_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+        with _pg_admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+        yield _pg_url(name)
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        path = tmp_path / "portal.sqlite"
+        shutil.copy(template_db, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(tmp_path, database_uri):
+    """Override keys here (request this fixture and update it) before `app` is built."""
+    return _base_config(tmp_path, database_uri)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def new_client(app):
+    """A factory of fresh clients (another browser)."""
+    return app.test_client
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock():
+    """Frozen-but-ticking time that tests can move forward (timeouts, TOTP steps)."""
+    with time_machine.travel("2026-03-10 09:00:00+00:00", tick=True) as traveller:
+        yield traveller
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                     r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def csrf_token(client, path: str = "/auth/login") -> str:
+    """A CSRF token read from a page, as a browser would have it."""
+    return csrf_from(client.get(path).get_data(as_text=True))
+
+
+def post_form(client, path: str, data: dict | None = None, *, page: str | None = None, **kw):
+    """POST `data` to `path` with the CSRF token read from `page` (default: `path`)."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page or path))
+    return client.post(path, data=data, **kw)
+
+
+@pytest.fixture
+def orgs(db):
+    return factories.make_orgs()
+
+
+@pytest.fixture
+def users(db, orgs):
+    """The principals of SECURITY.md: admin, staff, manager and viewer of A, viewer of B,
+    a deactivated user of A. Each has a password and a TOTP key (factories.PASSWORD)."""
+    made = factories.make_principals(orgs)
+    _db.session.commit()
+    return made
+
+
+@pytest.fixture
+def login(client, clock):
+    """Sign `user` in through the real form (password and a fresh TOTP code)."""
+    def _login(user, *, the_client=None, password=factories.PASSWORD):
+        c = the_client or client
+        clock.shift(31)  # a new TOTP step, so the code is never a replay
+        response = post_form(c, "/auth/login", {
+            "email": user.email, "password": password, "code": factories.totp_now(user)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+    return _login

@@ -90,9 +90,12 @@ def enforce_policy():
         if _wants_json():
             abort(401)
         return redirect(url_for("auth.login"))
-    if session.get("auth") == "enrol" and endpoint not in ENROLMENT_ENDPOINTS:
+    level = session.get("auth")
+    if level == "enrol" and endpoint not in ENROLMENT_ENDPOINTS:
+        if _wants_json():
+            abort(401)
         return redirect(url_for("account.enrol"))
-    if session.get("auth") != "full":
+    if level not in ("full", "enrol"):
         abort(401)
     if current_user.role not in rule.roles:
         g.denied_rule = rule

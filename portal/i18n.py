@@ -50,6 +50,12 @@ def configure_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     check_catalogues(app)
 
+    from flask_babel import format_date, format_datetime, format_decimal
+    app.jinja_env.filters.update(
+        format_datetime=lambda value, fmt="medium": format_datetime(value, fmt),
+        format_date=lambda value, fmt="medium": format_date(value, fmt),
+        format_number=format_decimal)
+
     @app.context_processor
     def inject_locale():
         locale = get_locale()

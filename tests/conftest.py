@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db as _db
@@ -100,9 +101,22 @@ def app_config(tmp_path, database_uri):
     return _base_config(tmp_path, database_uri)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context (fresh `g`, its own DB session), as in
+    production. The test's own session commits its set-up first, so a request never waits
+    for the test's transaction (SQLite) and the test re-reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        if _db.session().in_transaction():
+            _db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         _db.session.remove()
@@ -184,3 +198,47 @@ def login(client, clock):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return c
     return _login
+
+
+# --- the security report (SECURITY.md: "the run prints a machine-readable summary") --------
+
+_REPORT: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="session")
+def security_report():
+    """Tests record their figures here; the run writes security-report.json at the end."""
+    return _REPORT
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not _REPORT:
+        return
+    import json
+    path = Path(session.config.rootpath) / "security-report.json"
+    path.write_text(json.dumps({"database": "postgresql" if ON_POSTGRES else "sqlite",
+                                "figures": _REPORT}, indent=2, sort_keys=True))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _REPORT:
+        terminalreporter.write_sep("-", "security report (security-report.json)")
+        for test_id, figures in sorted(_REPORT.items()):
+            shown = ", ".join(f"{k}={v}" for k, v in figures.items())
+            terminalreporter.write_line(f"{test_id}: {shown}")
+
+
+def signed_in_csrf(client) -> str:
+    """A CSRF token from a page any signed-in user can open."""
+    return csrf_token(client, "/account/")
+
+
+def table_counts(db, skip=("audit_events", "audit_head", "user_sessions", "login_throttle")):
+    """Row counts of every table (except the access-log ones), to prove nothing was written."""
+    from sqlalchemy import func, select
+    counts = {}
+    for table in db.metadata.sorted_tables:
+        if table.name not in skip:
+            counts[table.name] = db.session.execute(select(func.count()).select_from(table)).scalar()
+    db.session.rollback()
+    return counts

@@ -104,7 +104,9 @@ class ServerSessionInterface(SessionInterface):
         if session.rotate and session.row_id:
             db.session.execute(delete(UserSession).where(UserSession.id == session.row_id))
             session.row_id = session.raw_id = None
-        if not session and session.row_id is None:
+        if not session:  # emptied (sign-out) or never used: nothing is kept on either side
+            if session.row_id:
+                db.session.execute(delete(UserSession).where(UserSession.id == session.row_id))
             if request.cookies.get(name):
                 self._clear_cookie(app, response)
             db.session.commit()

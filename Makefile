@@ -25,9 +25,9 @@ translations: $(BIN)/activate
 
 # Re-extract the strings and merge them into the ar and en catalogues.
 extract-strings: $(BIN)/activate
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l --add-comments=Translators: --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l --add-comments=Translators: --sort-output \
 	  --no-location --omit-header -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-location \
+	$(BIN)/pybabel update -i translations/messages.pot -d translations \
 	  --omit-header --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -q -d translations
 

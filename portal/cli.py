@@ -142,7 +142,7 @@ def translate_extract() -> None:
 @translate_cli.command("update")
 def translate_update() -> None:
     """Merge the template into the ar and en catalogues."""
-    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-location",
+    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations",
              "--omit-header", "--ignore-obsolete")
 
 

@@ -42,16 +42,24 @@ def current_actor() -> Actor:
     if current_user.is_authenticated:
         user_id, org_id = current_user.id, current_user.organization_id
     return Actor(user_id=user_id, org_id=org_id,
-                 session_hash=getattr(session, "short_hash", ""), request_id=g.request_id)
+                 session_hash=getattr(session, "short_hash", ""), request_id=request_id())
+
+
+def request_id() -> str:
+    """A random id of this request, for the audit log (made on first use: error handlers
+    may run before the before-request hooks)."""
+    if "request_id" not in g:
+        g.request_id = secrets.token_hex(8)
+    return g.request_id
 
 
 def _start_request() -> None:
-    g.request_id = secrets.token_hex(8)
+    request_id()
     expired = g.pop("session_expired", None)
     if expired:
         reason, user_id, org_id = expired
         if user_id is not None:
-            audit.record("session_expired", Actor(user_id, org_id, request_id=g.request_id),
+            audit.record("session_expired", Actor(user_id, org_id, request_id=request_id()),
                          object_type="user", object_id=user_id, detail={"reason": reason})
             db.session.commit()
 
@@ -164,7 +172,7 @@ def _handle_unexpected(exc: Exception):
     if isinstance(original, OperationalError):
         return _handle_db_down(original)
     db.session.rollback()
-    log.error("unhandled error in %s (request %s)", request.endpoint, g.get("request_id"),
+    log.error("unhandled error in %s (request %s)", request.endpoint, request_id(),
               exc_info=original)
     return error_page(500)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from portal import create_app
@@ -107,7 +108,7 @@ class IsolatedClient(FlaskClient):
     for the test's transaction (SQLite) and the test re-reads what the request wrote."""
 
     def open(self, *args, **kwargs):
-        if _db.session().in_transaction():
+        if has_app_context() and _db.session().in_transaction():
             _db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)

@@ -9,6 +9,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+import email_validator
 import pytest
 import time_machine
 from flask import has_app_context
@@ -18,6 +19,9 @@ from portal import create_app
 from portal.extensions import db as _db
 
 from . import factories
+
+# Test addresses use the reserved .test domain, which e-mail validation refuses by default.
+email_validator.TEST_ENVIRONMENT = True
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 ON_POSTGRES = os.environ.get("PORTAL_TEST_DB") == "postgres"

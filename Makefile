@@ -8,8 +8,7 @@ WORKERS ?= 3
 export PORTAL_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test test-sqlite test-postgres install translations extract-strings check-strings \
-        db demo worker bench clean
+.PHONY: run test install catalogues translations db worker bench clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,19 +16,19 @@ $(BIN)/activate: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(BIN)/activate
 
-install: $(BIN)/activate translations
+install: $(BIN)/activate catalogues
 
 # Compile the catalogues (.mo files are build output, not committed).
-translations: $(BIN)/activate
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+catalogues: $(BIN)/activate
+	$(BIN)/pybabel compile --use-fuzzy -d translations
 
-# Re-extract the strings and merge them into the ar and en catalogues.
-extract-strings: $(BIN)/activate
+# Extract the strings, merge them into the ar and en catalogues, compile.
+translations: $(BIN)/activate
 	$(BIN)/pybabel extract -F babel.cfg -k _l --add-comments=Translators: --sort-output \
 	  --no-location --omit-header -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations \
 	  --omit-header --ignore-obsolete --no-fuzzy-matching
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 db: install
 	$(FLASK) db upgrade

@@ -108,6 +108,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if overrides:
         app.config.update(overrides)
 
+    for key in ("DEMO_MODE", "DEBUG", "SESSION_COOKIE_SECURE", "SQLITE_SINGLE_OFFICE",
+                "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED", "MAIL_DELIVER_ON_COMMIT"):
+        app.config[key] = bool(app.config[key])  # PORTAL_X=0 arrives as the integer 0
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     cfg = app.config

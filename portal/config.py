@@ -83,6 +83,7 @@ class Default:
     SECRET_KEY: str | None = None
     FIELD_KEY_FILE: str | None = None
     AUDIT_KEY_FILE: str | None = None
+    BACKUP_KEY_FILE: str | None = None
 
     PACK_DIR: str | None = None
     PACK_RETENTION_DAYS = 14

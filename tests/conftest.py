@@ -85,8 +85,8 @@ def template_db(tmp_path_factory):
         yield path
 
 
-@pytest.fixture
-def database_uri(template_db, tmp_path):
+def _fresh_database(template_db, directory: Path):
+    """A new database copied from the migrated template; yields its URI, then drops it."""
     if ON_POSTGRES:
         name = f"portal_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
         with _pg_admin() as conn:
@@ -95,9 +95,20 @@ def database_uri(template_db, tmp_path):
         with _pg_admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
-        path = tmp_path / "portal.sqlite"
+        path = directory / f"portal-{uuid.uuid4().hex[:8]}.sqlite"
         shutil.copy(template_db, path)
         yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_uri(template_db, tmp_path):
+    yield from _fresh_database(template_db, tmp_path)
+
+
+@pytest.fixture
+def other_database_uri(template_db, tmp_path):
+    """A second clean database (restores, migrations)."""
+    yield from _fresh_database(template_db, tmp_path)
 
 
 @pytest.fixture

@@ -10,14 +10,17 @@ here: see visible_cases(), effective_tier() and redact() (issue "sharing").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntFlag
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import Select, and_, or_, select
 
-from .models import Role
+from .extensions import db
+from .models import PUBLISHED, Event, EventOrganization, Role
 
 ALL_ROLES = frozenset(r.value for r in Role)
 OFFICE_ROLES = frozenset({Role.admin.value, Role.staff.value})
@@ -130,6 +133,60 @@ def assignable_roles(actor) -> list[str]:
     if actor.role == Role.partner_manager.value:
         return [Role.partner_manager.value, Role.partner_viewer.value]
     return []
+
+
+# --- events -----------------------------------------------------------------------------------
+
+class EventAccess(IntFlag):
+    """What a user may do with an event they can see."""
+
+    none = 0
+    view = 1
+    rsvp = 2  # answer the invitation for their organisation
+    contribute = 4  # add agenda items and materials
+    manage = 8  # edit, postpone, cancel, confirm, decline, record attendance
+
+
+def visible_events(user) -> Select[tuple[Event]]:
+    """The events `user` may see, as a Select to refine (filters, order, paging).
+
+    The office sees every event. A partner sees the published events (scheduled, postponed,
+    cancelled) its organisation organises, co-organises or is invited to, and the proposals
+    its organisation made (also once declined). Nobody else learns that an event exists.
+    """
+    stmt = select(Event)
+    if user.role in OFFICE_ROLES:
+        return stmt
+    org_id = user.organization_id
+    takes_part = or_(Event.organizer_org_id == org_id,
+                     Event.participants.any(EventOrganization.organization_id == org_id))
+    return stmt.where(or_(and_(Event.status.in_(PUBLISHED), takes_part),
+                          Event.proposed_by_org_id == org_id))
+
+
+def event_access(event: Event, user) -> EventAccess:
+    """The actions `user` may take on `event` (which they can see)."""
+    flags = EventAccess.view
+    org_id = user.organization_id
+    involved = org_id == event.organizer_org_id or org_id in event.org_ids()
+    if involved:
+        flags |= EventAccess.rsvp
+    if user.role in OFFICE_ROLES:
+        flags |= EventAccess.contribute | EventAccess.manage
+    elif user.role == Role.partner_manager.value and (
+            org_id == event.organizer_org_id or org_id in event.org_ids("co_organizer")):
+        flags |= EventAccess.contribute
+    return flags
+
+
+def get_event_or_404(event_id: int, *, need: EventAccess = EventAccess.view,
+                     user=None) -> Event:
+    """An event the user may see; 404 if not visible (or absent), 403 if `need` is missing."""
+    user = user or current_user
+    event = db.one_or_404(visible_events(user).where(Event.id == event_id))
+    if need not in event_access(event, user):
+        abort(403)
+    return event
 
 
 def init_app(app: Flask) -> None:

@@ -2,12 +2,16 @@
 
 from .audit import AuditEvent, AuditHead
 from .base import OrgKind, Role, utcnow
+from .events import (ACTIVE, PUBLISHED, AgendaItem, Attendance, CalendarToken, Event,
+                     EventChange, EventKind, EventOrganization, EventStatus, Material, Rsvp)
 from .organizations import Organization
 from .outbox import OutboxMessage
 from .sessions import UserSession
 from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
+    "ACTIVE", "PUBLISHED", "AgendaItem", "Attendance", "CalendarToken", "Event", "EventChange",
+    "EventKind", "EventOrganization", "EventStatus", "Material", "Rsvp",
     "AuditEvent", "AuditHead", "Invitation", "LoginThrottle", "OrgKind", "Organization",
     "OutboxMessage", "RecoveryCode", "Role", "User", "UserSession", "utcnow",
 ]

@@ -25,6 +25,7 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # AES-GCM (portal/crypto.py)
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)
     preferred_locale: Mapped[str | None] = mapped_column(String(5))
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None = not chosen
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)  # may skip 2FA in demo mode
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

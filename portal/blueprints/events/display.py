@@ -38,6 +38,11 @@ def local_time(value: datetime, zone_name: str, with_date: bool = True) -> str:
     return timezones.format_local(value, zone_name, _lang(), with_date=with_date)
 
 
+def local_iso(value: datetime, zone_name: str) -> str:
+    """ISO 8601 with the zone's offset, e.g. 2026-03-26T10:00:00+02:00."""
+    return timezones.to_local(value, zone_name).isoformat()
+
+
 def zone_offset(value: datetime, zone_name: str) -> str:
     return timezones.gmt_offset(value, zone_name, _lang())
 
@@ -93,5 +98,5 @@ def month_title(year: int, month: int) -> str:
 def register(app) -> None:
     from ...event_labels import register as register_labels
     register_labels(app)
-    app.jinja_env.globals.update(local_time=local_time, zone_offset=zone_offset,
+    app.jinja_env.globals.update(local_time=local_time, local_iso=local_iso, zone_offset=zone_offset,
                                  same_local_day=same_local_day)

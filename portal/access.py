@@ -168,8 +168,7 @@ def event_access(event: Event, user) -> EventAccess:
     """The actions `user` may take on `event` (which they can see)."""
     flags = EventAccess.view
     org_id = user.organization_id
-    involved = org_id == event.organizer_org_id or org_id in event.org_ids()
-    if involved:
+    if org_id in event.org_ids():  # co-organisers and invitees answer; the organiser counts
         flags |= EventAccess.rsvp
     if user.role in OFFICE_ROLES:
         flags |= EventAccess.contribute | EventAccess.manage

@@ -147,6 +147,9 @@ class EventAccess(IntFlag):
     manage = 8  # edit, postpone, cancel, confirm, decline, record attendance
 
 
+MAX_ID = 2**31 - 1  # integer primary keys on both databases
+
+
 def visible_events(user) -> Select[tuple[Event]]:
     """The events `user` may see, as a Select to refine (filters, order, paging).
 
@@ -182,6 +185,8 @@ def get_event_or_404(event_id: int, *, need: EventAccess = EventAccess.view,
                      user=None) -> Event:
     """An event the user may see; 404 if not visible (or absent), 403 if `need` is missing."""
     user = user or current_user
+    if not 0 < event_id <= MAX_ID:
+        abort(404)  # not even a possible id (and no integer overflow in the database)
     event = db.one_or_404(visible_events(user).where(Event.id == event_id))
     if need not in event_access(event, user):
         abort(403)

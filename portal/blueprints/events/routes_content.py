@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ... import timezones
-from ...access import EventAccess, get_event_or_404
+from ...access import MAX_ID, EventAccess, get_event_or_404
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import AgendaItem, Material
@@ -55,6 +55,8 @@ def agenda_add(event_id: int):
 @bp.route("/<int:event_id>/agenda/<int:item_id>/delete", methods=["POST"])
 def agenda_delete(event_id: int, item_id: int):
     event = get_event_or_404(event_id, need=EventAccess.contribute)
+    if item_id > MAX_ID:
+        abort(404)
     item = db.first_or_404(select(AgendaItem).where(AgendaItem.id == item_id,
                                                     AgendaItem.event_id == event.id))
     if EmptyForm().validate_on_submit():
@@ -88,6 +90,8 @@ def material_add(event_id: int):
 
 def _material_or_404(event_id: int, material_id: int, need: EventAccess) -> Material:
     event = get_event_or_404(event_id, need=need)
+    if material_id > MAX_ID:
+        abort(404)
     return db.first_or_404(select(Material).where(Material.id == material_id,
                                                   Material.event_id == event.id))
 

@@ -39,6 +39,10 @@ ACCOUNTS = [
 # Later areas add their fictional data here: functions taking the organisations by key.
 EXTRA_LOADERS: list[Callable[[dict[str, Organization], dict[str, User]], None]] = []
 
+from .demo_events import load_demo_events  # noqa: E402  (events, issue 5)
+
+EXTRA_LOADERS.append(load_demo_events)
+
 
 def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo organisations and accounts (idempotent); return the logins."""

@@ -78,7 +78,7 @@ def calendar():
     next_month = (year + 1, 1) if month == 12 else (year, month + 1)
     return render_template(
         "events/calendar.html", weeks=weeks, filters=form, args=filter_args(form),
-        title=display.month_title(year, month), weekdays=display.weekday_names(),
+        month_title=display.month_title(year, month), weekdays=display.weekday_names(),
         prev_month="%04d-%02d" % prev_month, next_month="%04d-%02d" % next_month,
         viewer_zone=viewer_zone)
 

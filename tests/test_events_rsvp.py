@@ -150,3 +150,16 @@ def test_service_refuses_rsvp_to_a_proposal(db, users, orgs):
         assert exc.code == "rsvp_closed"
     else:
         raise AssertionError("an RSVP to a proposal was accepted")
+
+
+def test_uninviting_an_organisation_frees_its_seats(client, db, users, orgs, login):
+    event = make_event(orgs["office"], invited=[orgs["a"], orgs["b"]], capacity=4)
+    rsvp(event, orgs["a"], seats=4)
+    rsvp(event, orgs["b"], seats=2, position=1)
+    db.session.commit()
+    login(users["staff"])
+    response = post_form(client, f"/events/{event.id}/edit", form_data(
+        organizer=str(orgs["office"].id), invited=[str(orgs["b"].id)], capacity="4"))
+    assert response.status_code == 302
+    answers = _answers(db, event.id)
+    assert set(answers) == {orgs["b"].id} and answers[orgs["b"].id].waitlist_position is None

@@ -86,13 +86,20 @@ def _message(what: str, event: Event, user: User, old, reason: str) -> tuple[str
     return subjects[what][:300], "\n".join(parts)
 
 
+def audience(event: Event) -> set[int]:
+    """The organisations told of changes: the guests, and the organiser if it is a partner."""
+    org_ids = event.org_ids()
+    if not event.organizer.is_office:
+        org_ids.add(event.organizer_org_id)
+    return org_ids
+
+
 def notify(event: Event, what: str, *, actor: Actor, org_ids: set[int] | None = None,
            old=None, reason: str = "") -> int:
-    """Queue `what` for the users of `org_ids` (default: the guests and a partner organiser)."""
+    """Queue `what` for the users of `org_ids` (default: the guests for an invitation, the
+    whole audience otherwise)."""
     if org_ids is None:
-        org_ids = event.org_ids()
-        if not event.organizer.is_office:
-            org_ids.add(event.organizer_org_id)
+        org_ids = event.org_ids() if what == "invited" else audience(event)
     org_ids = {oid for oid in org_ids if oid}
     if not org_ids:
         return 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 
 from .. import timezones
 from ..extensions import db
@@ -196,7 +196,7 @@ def confirm_event(event: Event, *, actor: Actor) -> None:
     event.sequence += 1
     _history(event, "confirmed", actor)
     audit.record("event_confirmed", actor, object_type="event", object_id=event.id)
-    notify(event, "invited", actor=actor)
+    notify(event, "invited", actor=actor)  # the guests; the proposer hears "confirmed"
     notify(event, "confirmed", actor=actor, org_ids={event.proposed_by_org_id})
 
 
@@ -212,7 +212,7 @@ def decline_event(event: Event, reason: str, *, actor: Actor) -> None:
 
 def update_event(event: Event, data: EventData, *, actor: Actor) -> list[str]:
     """Edit an event; a change of time is kept in the history; invitees are told."""
-    from .event_notify import notify
+    from .event_notify import audience, notify
     from .event_rsvp import promote_waiting
     _require(event, (EventStatus.proposed.value, *ACTIVE))
     _check(data, event)
@@ -227,12 +227,15 @@ def update_event(event: Event, data: EventData, *, actor: Actor) -> list[str]:
     if moved:
         _shift_agenda(event, before)
     db.session.flush()
+    # An organisation no longer invited loses its answer (and its seats go to the queue).
+    dropped = db.session.execute(delete(Rsvp).where(
+        Rsvp.event_id == event.id, Rsvp.organization_id.not_in(event.org_ids()))).rowcount
     promote_waiting(event, actor=actor)
     audit.record("event_updated", actor, object_type="event", object_id=event.id,
-                 detail={"fields": changed})
+                 detail={"fields": changed, "rsvps_dropped": dropped})
     if event.status in ACTIVE:
         new_guests = event.org_ids() - old_guests
-        notify(event, "changed", actor=actor, org_ids=event.org_ids() - new_guests, old=before)
+        notify(event, "changed", actor=actor, org_ids=audience(event) - new_guests, old=before)
         notify(event, "invited", actor=actor, org_ids=new_guests)
     return changed
 

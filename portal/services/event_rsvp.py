@@ -87,7 +87,7 @@ def respond(event: Event, org_id: int, response: str, seats: int, *, actor: Acto
     db.session.flush()
     promote_waiting(event, actor=actor)
     audit.record("event_rsvp", actor, object_type="event", object_id=event.id,
-                 detail={"response": response, "seats": seats,
+                 detail={"rsvp": rsvp.id, "seats": seats,
                          "waiting": rsvp.waitlist_position is not None})
     return rsvp
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ...access import EventAccess, event_access, get_event_or_404, visible_events
 from ...extensions import db
@@ -39,7 +40,8 @@ def _filters() -> FilterForm:
 def index():
     form = _filters()
     past = request.args.get("when") == "past"
-    stmt = apply_filters(visible_events(current_user), form)
+    stmt = apply_filters(visible_events(current_user), form).options(
+        joinedload(Event.organizer))
     now = utcnow()
     stmt = (stmt.where(Event.ends_at < now).order_by(Event.starts_at.desc()) if past
             else stmt.where(Event.ends_at >= now).order_by(Event.starts_at))

@@ -29,6 +29,11 @@ def main(memory_path: str) -> int:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         if key in memory:
             value = memory[key]
+            if isinstance(value, dict):  # the template format of tools/untranslated.py
+                value = value["forms"]
+            if not value or (isinstance(value, list) and not all(value)):
+                missing.append(key)
+                continue
             message.string = tuple(value) if isinstance(message.id, tuple) else value
             message.flags.discard("fuzzy")
         elif not message.string or (isinstance(message.string, tuple) and not all(message.string)):

@@ -27,7 +27,7 @@ translations: $(BIN)/activate
 	$(BIN)/pybabel extract -F babel.cfg -k _l --add-comments=Translators: --sort-output \
 	  --no-location --omit-header -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations \
-	  --omit-header --ignore-obsolete --no-fuzzy-matching
+	  --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations
 
 db: install

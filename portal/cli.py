@@ -143,7 +143,7 @@ def translate_extract() -> None:
 def translate_update() -> None:
     """Merge the template into the ar and en catalogues."""
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations",
-             "--omit-header", "--ignore-obsolete")
+             "--ignore-obsolete")
 
 
 @translate_cli.command("compile")

@@ -79,14 +79,17 @@ class _TextCollector(HTMLParser):
 def latin_words(html: str) -> list[str]:
     collector = _TextCollector()
     collector.feed(html.split("<body>", 1)[1])
-    text = " ".join(collector.parts)
+    # IANA time-zone ids ("Asia/Beirut", "UTC") are identifiers shown beside translated names.
+    text = re.sub(r"\b[A-Za-z]+/[A-Za-z_/]+\b|\bUTC\b", "", " ".join(collector.parts))
     return [w for w in re.findall(r"[A-Za-z]{3,}", text)
             if w not in {"FreeOTP", "Aegis", "Google", "Authenticator", "ISO", "QR",
-                         "English"}]  # brands, and the name of the English language
+                         "English", "Outlook", "Apple", "Calendar", "Thunderbird"}]
+            # brands, and the name of the English language
 
 
 ARABIC_PAGES = ["/", "/account/", "/account/password", "/account/second-factor", "/users/",
-                "/users/invite", "/organizations/", "/organizations/new"]
+                "/users/invite", "/organizations/", "/organizations/new", "/events/",
+                "/events/calendar", "/events/settings", "/events/new"]
 
 
 def test_arabic_interface_has_no_english_left(client, users, login, db):

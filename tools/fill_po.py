@@ -38,6 +38,7 @@ def main(memory_path: str) -> int:
             message.flags.discard("fuzzy")
         elif not message.string or (isinstance(message.string, tuple) and not all(message.string)):
             missing.append(key)
+    catalog.fuzzy = False  # the header: a fuzzy catalogue is skipped by `pybabel compile`
     with PO.open("wb") as f:
         write_po(f, catalog, omit_header=False, width=100)
     for key in missing:

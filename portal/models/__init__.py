@@ -2,12 +2,13 @@
 
 from .audit import AuditEvent, AuditHead
 from .base import OrgKind, Role, utcnow
+from .briefings import BriefingPack, PackStatus
 from .organizations import Organization
 from .outbox import OutboxMessage
 from .sessions import UserSession
 from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
-    "AuditEvent", "AuditHead", "Invitation", "LoginThrottle", "OrgKind", "Organization",
+    "AuditEvent", "AuditHead", "BriefingPack", "PackStatus", "Invitation", "LoginThrottle", "OrgKind", "Organization",
     "OutboxMessage", "RecoveryCode", "Role", "User", "UserSession", "utcnow",
 ]

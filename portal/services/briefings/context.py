@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 from flask_babel import gettext as _
 
@@ -18,6 +20,7 @@ from .formatting import digits, event_time, number, partial_date, today
 from .labels import (EVENT_STATUS_LABELS, LANGUAGE_LABELS, SECTION_LABELS, SEX_LABELS,
                      SOURCE_KIND_LABELS, STATUS_LABELS, TIER_LABELS, TIMELINE_LABELS, label)
 
+FONTS_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 TIERS = ("summary", "detailed", "identification", "office")
 PACK_MAX_TIER = "identification"
 
@@ -50,8 +53,30 @@ def _tier(case: dict) -> str:
     return TIERS[min(_rank(tier), _rank(PACK_MAX_TIER))]
 
 
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    """Code points the bundled fonts can draw (any other would print as a .notdef box)."""
+    from fontTools.ttLib import TTFont
+    points: set[int] = set()
+    for name in ("NotoSans-Regular.ttf", "NotoNaskhArabic-Regular.ttf"):
+        points |= set(TTFont(FONTS_DIR / name, lazy=True).getBestCmap())
+    return frozenset(points)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters dropped and characters no bundled font has (emoji,
+    CJK, full-width forms) shown as U+FFFD, so a pack never prints .notdef boxes (B14) and
+    its text still extracts correctly."""
+    if text.isascii() and text.isprintable():
+        return text
+    covered = _covered()
+    return "".join(ch if ord(ch) in covered else ("\ufffd" if ch.isprintable() else
+                                                  (ch if ch in "\n\t" else ""))
+                   for ch in text)
+
+
 def _s(value) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else printable(str(value))
 
 
 def _named(value: dict | None, lang: str) -> str:
@@ -146,9 +171,9 @@ def pack_context(info: PackInfo, cases: list[dict], events: list[dict] | None,
     return {
         "lang": lang, "dir": "rtl" if lang == "ar" else "ltr",
         "title": _("Briefing pack"), "document_id": info.document_id,
-        "recipient": recipient, "date": today(lang, info.created_at),
+        "recipient": _s(recipient), "date": today(lang, info.created_at),
         "language_label": label(LANGUAGE_LABELS, lang),
-        "covering_note": info.covering_note,
+        "covering_note": _s(info.covering_note),
         "case_count": number(len(cases), lang),
         "sections": sections,
         "toc": [{"anchor": f"sec-{s}", "label": label(SECTION_LABELS, s)} for s in sections],

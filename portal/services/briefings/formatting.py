@@ -24,8 +24,8 @@ def digits(text: str, lang: str) -> str:
 
 
 def number(value: int, lang: str) -> str:
-    if lang == "ar":
-        return format_decimal(value, locale="ar", numbering_system="arab")
+    if lang == "ar":  # Babel gives the Arabic separators; the digits are ours to convert
+        return digits(format_decimal(value, locale="ar", numbering_system="arab"), "ar")
     return format_decimal(value, locale="en")
 
 

@@ -60,6 +60,7 @@ class RenderResult:
     pdf: bytes
     pages: int
     served: list[str]
+    notdef: int
     peak_rss_kb: int
     pid: int
     extra: dict = field(default_factory=dict)
@@ -211,6 +212,7 @@ class RenderPool:
                               blocked=answer.get("blocked"))
         return RenderResult(pdf=pdf or b"", pages=int(answer["pages"]),
                             served=answer.get("served", []),
+                            notdef=int(answer.get("notdef", 0)),
                             peak_rss_kb=int(answer.get("peak_rss_kb", 0)),
                             pid=int(answer.get("pid", 0)))
 

@@ -90,10 +90,13 @@ class _Collector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.fatal: list[str] = []
+        self.notdef = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if record.levelno >= FATAL_LOG_LEVEL or any(w in message for w in FATAL_WARNINGS):
+        if message.startswith(".notdef glyph"):
+            self.notdef += 1  # a character no bundled font has: counted (B14, F6)
+        elif record.levelno >= FATAL_LOG_LEVEL or any(w in message for w in FATAL_WARNINGS):
             self.fatal.append(message[:200])
 
 
@@ -140,7 +143,7 @@ def render(job: dict) -> tuple[dict, bytes | None]:
                 "messages": collector.fatal[:20]}, None
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"ok": True, "pages": len(document.pages), "served": sorted(set(fetcher.served)),
-            "peak_rss_kb": peak_kb, "pid": os.getpid()}, pdf
+            "notdef": collector.notdef, "peak_rss_kb": peak_kb, "pid": os.getpid()}, pdf
 
 
 def main(argv: list[str]) -> int:

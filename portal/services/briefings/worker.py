@@ -26,7 +26,8 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_pr
                    "socks_proxy", "rsync_proxy")
 # WeasyPrint log messages that mean a part of the pack is missing: they fail the render.
 FATAL_LOG_LEVEL = logging.ERROR
-FATAL_WARNINGS = ("cannot be loaded",)  # a @font-face that did not load
+FATAL_WARNINGS = ("cannot be loaded", "Relative URI reference", "Failed to load",
+                  "Malformed", "Unsupported stylesheet type")  # a URL was refused or lost
 
 
 def read_frame(stream) -> bytes | None:
@@ -136,6 +137,9 @@ def render(job: dict) -> tuple[dict, bytes | None]:
         return {"ok": False, "error": "asset", "blocked": fetcher.blocked}, None
     except MemoryError:
         return {"ok": False, "error": "memory", "fatal": True}, None
+    except Exception as exc:  # e.g. InvalidValues for a relative @import: still a URL problem
+        code = "asset" if fetcher.blocked or "URI" in str(exc) else "internal"
+        return {"ok": False, "error": code, "type": type(exc).__name__}, None
     finally:
         logger.removeHandler(collector)
     if collector.fatal:

@@ -49,6 +49,12 @@ def configure_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     babel.init_app(app, locale_selector=select_locale)
     check_catalogues(app)
+    # The Babel filters CONVENTIONS.md names (macros/ui.html uses them).
+    import flask_babel
+    for name, function in (("format_datetime", flask_babel.format_datetime),
+                           ("format_date", flask_babel.format_date),
+                           ("format_number", flask_babel.format_number)):
+        app.jinja_env.filters.setdefault(name, function)
 
     @app.context_processor
     def inject_locale():

@@ -149,6 +149,10 @@ def csrf_from(html: str) -> str:
 
 def csrf_token(client, path: str = "/auth/login") -> str:
     """A CSRF token read from a page, as a browser would have it."""
+    from flask import g
+    # The `app` fixture keeps one app context open, so test requests share `g`, and
+    # Flask-WTF would reuse a token cached there from before a sign-in cleared the session.
+    g.pop("csrf_token", None)
     return csrf_from(client.get(path).get_data(as_text=True))
 
 

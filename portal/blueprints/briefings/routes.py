@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, send_file, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -48,6 +48,31 @@ def _selection(form: GeneratePackForm) -> data.Selection:
     return data.Selection()
 
 
+def _runs_in_background(pack: BriefingPack) -> bool:
+    """Packs of more than PACK_SYNC_MAX_CASES cases render in the background."""
+    try:
+        count = data.count_cases(pack.organization, data.Selection.from_dict(pack.selection))
+    except data.PackDataUnavailable:
+        return False  # fails at once, in the request, with a clear message
+    return count > current_app.config["PACK_SYNC_MAX_CASES"]
+
+
+# A small pack that could not be made: the status its page is served with.
+FAILURE_STATUS = {"empty": 422, "data": 503, "timeout": 503, "cpu": 503, "memory": 503,
+                  "crashed": 503}
+
+
+def _generate_now(pack: BriefingPack):
+    jobs.run_pack(pack.id, current_actor())  # commits the outcome and its audit entries
+    pack = db.session.get(BriefingPack, pack.id)
+    if pack.status != "done":
+        return render_template("briefings/detail.html", pack=pack,
+                               error=label(RENDER_ERRORS, pack.error)), \
+            FAILURE_STATUS.get(pack.error, 500)
+    flash(_("The pack is ready."), "success")
+    return redirect(url_for("briefings.detail", document_id=pack.document_id))
+
+
 @bp.route("/")
 def index():
     page = db.paginate(BriefingPack.visible_to(current_user), per_page=25)
@@ -74,6 +99,8 @@ def create():
                          "Please try again later."))
             return render_template("briefings/create.html", form=form, limit=message), 429
         db.session.commit()
+        if not _runs_in_background(pack):
+            return _generate_now(pack)
         jobs.dispatch(pack, current_actor())
         flash(_("The pack is being prepared. This page shows its progress."), "success")
         return redirect(url_for("briefings.detail", document_id=pack.document_id))

@@ -88,6 +88,12 @@ def pack_cases(recipient: Organization, selection: Selection) -> list[dict]:
     raise PackDataUnavailable("the case register is not wired into briefing packs yet")
 
 
+def count_cases(recipient: Organization, selection: Selection) -> int:
+    """How many cases a pack would hold (decides foreground or background generation)."""
+    # INTEGRATION: a COUNT over the same visible_cases() query is cheaper than this.
+    return len(pack_cases(recipient, selection))
+
+
 def pack_events(recipient: Organization) -> list[dict]:
     """Upcoming joint events with the recipient (CONTRACT.md event dicts), soonest first.
     Raises PackDataUnavailable until the events area is wired."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,6 +76,17 @@ def printable(text: str) -> str:
                    for ch in text)
 
 
+def text_dir(text: str) -> str:
+    """"rtl" or "ltr" from the first strong character (WeasyPrint ignores dir="auto")."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return ""
+
+
 def _s(value) -> str:
     return "" if value is None else printable(str(value))
 
@@ -119,6 +131,7 @@ def case_context(case: dict, position: int, lang: str) -> dict:
         "status_key": case.get("status") if case.get("status") in STATUS_LABELS else "other",
         "narrative": _s(case.get("public_narrative")),
     }
+    out["narrative_dir"] = text_dir(out["narrative"])
     if _rank(tier) >= _rank("detailed"):
         parents = case.get("parents") or {}
         out.update({
@@ -128,6 +141,7 @@ def case_context(case: dict, position: int, lang: str) -> dict:
             "district": _named(case.get("district"), lang),
             "arrest_date": partial_date(case.get("arrest_date"), lang),
             "circumstances": _s(case.get("arrest_circumstances")),
+            "circumstances_dir": text_dir(_s(case.get("arrest_circumstances"))),
             "timeline": [_timeline_entry(e, lang) for e in case.get("timeline") or []],
             "submissions": [{"body": _s(s.get("body")), "date": partial_date(s.get("date"), lang),
                              "reference": _s(s.get("reference")), "answer": _s(s.get("answer"))}
@@ -174,6 +188,7 @@ def pack_context(info: PackInfo, cases: list[dict], events: list[dict] | None,
         "recipient": _s(recipient), "date": today(lang, info.created_at),
         "language_label": label(LANGUAGE_LABELS, lang),
         "covering_note": _s(info.covering_note),
+        "covering_note_dir": text_dir(_s(info.covering_note)),
         "case_count": number(len(cases), lang),
         "sections": sections,
         "toc": [{"anchor": f"sec-{s}", "label": label(SECTION_LABELS, s)} for s in sections],

@@ -48,7 +48,6 @@ def _css_context(pack: dict) -> dict:
         "page_label": _counters(_("Page %(page)s of %(pages)s", page=_PAGE, pages=_PAGES),
                                 style),
         "document_label": css_string(_("Document %(id)s", id=pack["document_id"])),
-        "continued": css_string(_("(continued)")),
     }
 
 

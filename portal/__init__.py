@@ -68,9 +68,9 @@ def _load_user(user_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import account, auth, events, main, organizations, users
+    from .blueprints import account, auth, briefings, events, main, organizations, users
 
-    for module in (main, auth, account, users, organizations, events):
+    for module in (main, auth, account, users, organizations, events, briefings):
         app.register_blueprint(module.bp)
 
 

@@ -87,6 +87,18 @@ class Default:
 
     PACK_DIR: str | None = None
     PACK_RETENTION_DAYS = 14
+    # Briefing packs (portal/services/briefings): packs with more cases than this render in
+    # the background (a thread, or the RQ queue "portal-packs" when REDIS_URL is set).
+    PACK_SYNC_MAX_CASES = 36
+    # The render sandbox: a separate process with these limits (SECURITY.md §4.8).
+    PACK_MEMORY_MB = 1024
+    PACK_CPU_SECONDS = 60
+    PACK_WALL_SECONDS = 90
+    PACK_WORKER_MAX_JOBS = 25  # a warm render process is replaced after this many packs
+    PACK_RENDER_WORKERS = 2  # packs rendering at once, all users together
+    PACK_MAX_PER_HOUR = 10  # per user; and one pack at a time per user
+    # Contacts printed at the end of every pack: [{"label_en", "label_ar", "value"}].
+    PACK_OFFICE_CONTACTS: list = []
 
 
 def _read_or_create_key(path: Path, nbytes: int) -> str:

@@ -4,6 +4,7 @@ from .audit import AuditEvent, AuditHead
 from .base import OrgKind, Role, utcnow
 from .events import (ACTIVE, PUBLISHED, AgendaItem, Attendance, CalendarToken, Event,
                      EventChange, EventKind, EventOrganization, EventStatus, Material, Rsvp)
+from .briefings import BriefingPack, PackStatus
 from .organizations import Organization
 from .outbox import OutboxMessage
 from .sessions import UserSession
@@ -11,7 +12,7 @@ from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
     "ACTIVE", "PUBLISHED", "AgendaItem", "Attendance", "CalendarToken", "Event", "EventChange",
-    "EventKind", "EventOrganization", "EventStatus", "Material", "Rsvp",
+    "EventKind", "EventOrganization", "EventStatus", "Material", "Rsvp", "BriefingPack", "PackStatus",
     "AuditEvent", "AuditHead", "Invitation", "LoginThrottle", "OrgKind", "Organization",
     "OutboxMessage", "RecoveryCode", "Role", "User", "UserSession", "utcnow",
 ]

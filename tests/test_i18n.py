@@ -89,7 +89,8 @@ def latin_words(html: str) -> list[str]:
 
 ARABIC_PAGES = ["/", "/account/", "/account/password", "/account/second-factor", "/users/",
                 "/users/invite", "/organizations/", "/organizations/new", "/events/",
-                "/events/calendar", "/events/settings", "/events/new"]
+                "/events/calendar", "/events/settings", "/events/new", "/briefings/",
+                "/briefings/new"]
 
 
 def test_arabic_interface_has_no_english_left(client, users, login, db):

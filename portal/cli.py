@@ -153,5 +153,7 @@ def translate_compile() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (users_cli, audit_cli, demo_cli, translate_cli, sessions_cli, outbox_cli):
+    from .cli_cases import cases_cli
+    for group in (users_cli, audit_cli, demo_cli, translate_cli, sessions_cli, outbox_cli,
+                  cases_cli):
         app.cli.add_command(group)

@@ -102,3 +102,5 @@ class Submission(db.Model):
     reference: Mapped[str] = mapped_column(String(100), default="")
     answer: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case = relationship("Case", back_populates="submissions")

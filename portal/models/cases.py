@@ -74,8 +74,10 @@ class Case(db.Model):
 
     # Derived from the timeline by services/cases.py (kept for lists and filters).
     arrest_date: Mapped[str] = mapped_column(String(21), default="")
-    arrest_lo: Mapped[int | None] = mapped_column(Integer)
-    arrest_hi: Mapped[int | None] = mapped_column(Integer)
+    # YYYYMMDD bounds of the arrest date; 0 when unknown, so "latest arrest first" sorts
+    # the unknown last on both databases with a plain index scan.
+    arrest_lo: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    arrest_hi: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     perpetrator_id: Mapped[int | None] = mapped_column(ForeignKey("perpetrator_parties.id"),
                                                        index=True)
     last_facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)

@@ -113,10 +113,26 @@ def latin_tokens(text: str) -> tuple[str, ...]:
             out.append("abd" + ("l" if tok != "abd" else "") + nxt)
             i += 2
             continue
+        if tok in ("abu", "abou", "abo") and i + 1 < len(raw):
+            out.append("abu" + raw[i + 1])
+            i += 2
+            continue
         if tok not in _ARTICLES:
-            out.append(tok)
+            out.append(_latin_word(tok))
         i += 1
     return tuple(out)
+
+
+def _latin_word(tok: str) -> str:
+    """One Latin word: the article written together dropped (Alhalabi, Elomar: only for
+    words of six letters or more, so Alaa and Ali stay), Abd-compounds spelt one way."""
+    if len(tok) >= 6 and tok[:2] in ("al", "el") and not tok.startswith("abd"):
+        tok = tok[2:]
+    if tok.startswith("abd") and len(tok) >= 6:
+        rest = re.sub(r"^[aeiou]{0,2}l(?=[a-z]{3})", "", tok[3:])  # Abdul-, Abdel-, Abdal-
+        rest = re.sub(r"^[aeiou]?([b-df-hj-np-tv-z])\1", r"\1", rest)  # Abdur-rahman
+        tok = "abdl" + rest
+    return tok
 
 
 def _collapse(text: str) -> str:
@@ -126,15 +142,21 @@ def _collapse(text: str) -> str:
 @lru_cache(maxsize=50_000)
 def latin_key(token: str) -> str:
     """Fine key of one Latin token: digraphs mapped, each vowel run one "a"."""
-    t = token
+    t = re.sub(r"(?<=[^aeiouy])y$", "i", token)  # Ramy / Rami
     for a, b in _LATIN_DIGRAPHS:
         t = t.replace(a, b)
     t = t.translate(_LATIN_SINGLE)
+    # A written long i (Hussein, Hussain, Saeed) keeps its y, so that Hussein ≠ Hassan.
+    t = re.sub(r"(?<=[a-zA-Z])(i|ei|ai|ie)(?=[^aeiouy]|$)", lambda m: "ay" if m[1] != "i"
+               else "i", t)
     t = re.sub(r"[aeiou]+", "a", t)
     t = _collapse(t)
     if len(t) > 2 and t.endswith("ah"):
         t = t[:-1]  # Fatimah / Fatima
-    return t
+    # A vowel next to w or y is written or not (Sweid / Suwayd, Youssef / Yusuf); a vowel
+    # between two other consonants is kept (Muhammad "mahamad" ≠ Mahmud "mahmad").
+    loose = re.sub(r"a(?=[wy])|(?<=[wy])a", "", t)
+    return loose if len(loose) >= 2 else t
 
 
 def _finish_skeleton(letters: str) -> str:

@@ -68,9 +68,9 @@ def _load_user(user_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import account, auth, main, organizations, users
+    from .blueprints import account, auth, cases, main, organizations, users
 
-    for module in (main, auth, account, users, organizations):
+    for module in (main, auth, account, users, organizations, cases):
         app.register_blueprint(module.bp)
 
 

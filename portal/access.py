@@ -162,6 +162,12 @@ def visible_cases(user) -> Select:
     return stmt.where(partner_case_filter(user))
 
 
+def deleted_cases(user) -> Select:
+    """Soft-deleted cases, for an admin to restore (nobody else sees them)."""
+    stmt = select(Case).where(Case.deleted_at.is_not(None))
+    return stmt if user.role == Role.admin.value else stmt.where(false())
+
+
 def effective_tier(user, case: Case) -> str | None:
     """"office" for admin and staff; for partners their grant tier; None = not visible."""
     if case.deleted_at is not None:

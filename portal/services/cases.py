@@ -74,8 +74,9 @@ def refresh_derived(case: Case) -> None:
                            else with_party[0].perpetrator_id if with_party else None)
     held = [e for e in entries if e.facility_id and e.kind not in ("release", "identification")]
     case.last_facility_id = held[-1].facility_id if held else None
-    if entries:
-        latest = entries[-1]
+    dated = [e for e in entries if e.date_lo is not None]
+    if dated:
+        latest = dated[-1]
         if latest.kind in TERMINAL:
             case.status = TERMINAL[latest.kind]
         elif case.status in TERMINAL.values():

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db as _db
@@ -100,9 +102,22 @@ def app_config(tmp_path, database_uri):
     return _base_config(tmp_path, database_uri)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context (fresh `g`, its own DB session), as in
+    production. The test's own session commits its set-up first, so a request never waits
+    for the test's transaction (SQLite) and the test re-reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and _db.session().in_transaction():
+            _db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         _db.session.remove()

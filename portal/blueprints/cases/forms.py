@@ -112,9 +112,9 @@ class NewCaseForm(CaseForm):
 
     def arrest(self) -> dict:
         return {"date": check_date(self.arrest_for_rules(), allow_range=True)[0],
-                "estimated": self.arrest_estimated.data, "place": self.arrest_place.data.strip(),
+                "estimated": self.arrest_estimated.data, "place": (self.arrest_place.data or "").strip(),
                 "perpetrator_id": self.arrest_perpetrator.data or None,
-                "unit": self.arrest_unit.data.strip(), "facility_id": None}
+                "unit": (self.arrest_unit.data or "").strip(), "facility_id": None}
 
 
 class EntryForm(FlaskForm):

@@ -64,7 +64,12 @@ def _ref_name(row: dict | None) -> str:
 
 
 def register(state) -> None:
-    state.app.jinja_env.filters.update(partial_date=_partial_date, ref_name=_ref_name)
+    from flask_babel import format_datetime, format_decimal
+    filters = state.app.jinja_env.filters
+    filters.update(partial_date=_partial_date, ref_name=_ref_name)
+    # Used by the shared macros; main registers them in portal/i18n.py as well.
+    filters.setdefault("format_number", format_decimal)
+    filters.setdefault("format_datetime", lambda value, fmt="medium": format_datetime(value, fmt))
     state.app.jinja_env.globals.update(
         case_labels={"status": STATUS, "sex": SEX, "kind": KIND, "source_kind": SOURCE_KIND,
                      "reliability": RELIABILITY, "consent": CONSENT, "channel": CHANNEL,

@@ -48,9 +48,9 @@ def _entry_form(case, entry=None) -> EntryForm:
 
 def _entry_data(form: EntryForm) -> dict:
     return {"kind": form.kind.data, "date": (form.date.data or "").strip(),
-            "estimated": form.estimated.data, "place": form.place.data.strip(),
+            "estimated": form.estimated.data, "place": (form.place.data or "").strip(),
             "facility_id": form.facility_id.data or None,
-            "perpetrator_id": form.perpetrator_id.data or None, "unit": form.unit.data.strip(),
+            "perpetrator_id": form.perpetrator_id.data or None, "unit": (form.unit.data or "").strip(),
             "source_id": form.source_id.data or None}
 
 

@@ -51,12 +51,15 @@ def reindex() -> None:
               show_default=True, help="Encoding of a CSV file (UTF-8 with or without BOM).")
 def import_file(path: str, dry_run: bool, encoding: str) -> None:
     """Import cases from a CSV or XLSX file: all rows or none."""
+    from flask_babel import force_locale
+
     from .services import imports
     with open(path, "rb") as fh:
         report = imports.run_import(fh, filename=path, encoding=encoding, commit=not dry_run,
                                     actor=Actor.system())
     db.session.commit()  # the audit entry (and, when committing, the rows)
-    for line in imports.report_lines(report):
-        click.echo(line)
+    with force_locale("en"):
+        for line in imports.report_lines(report):
+            click.echo(line)
     if report.errors:
         sys.exit(1)

@@ -100,8 +100,9 @@ class Case(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    # Undated entries last on both databases (NULLs sort first on SQLite, last on PostgreSQL).
     timeline = relationship("TimelineEntry", back_populates="case", cascade="all, delete-orphan",
-                            order_by="(TimelineEntry.date_lo, TimelineEntry.id)")
+                            order_by=lambda: _timeline_order())
     sources = relationship("Source", back_populates="case", cascade="all, delete-orphan",
                            order_by="Source.id")
     submissions = relationship("Submission", back_populates="case",
@@ -129,6 +130,11 @@ class Case(db.Model):
 
     def __repr__(self) -> str:
         return f"<Case {self.id}>"
+
+
+def _timeline_order():
+    from .case_records import TimelineEntry
+    return (TimelineEntry.date_lo.is_(None), TimelineEntry.date_lo, TimelineEntry.id)
 
 
 class CaseTag(db.Model):

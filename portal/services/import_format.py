@@ -60,7 +60,7 @@ class FileProblem(ValueError):
     """The file as a whole is refused; `message` is translated, `line` may name a line."""
 
     def __init__(self, message, line: int | None = None):
-        super().__init__(str(message))
+        super().__init__("file refused")
         self.message, self.line = message, line
 
 

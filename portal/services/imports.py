@@ -25,7 +25,7 @@ from ..search import case_search_keys, normalise_arabic
 from ..search.filters import normalise_tag
 from . import audit
 from .audit import Actor
-from .case_rules import check_case, check_entry
+from .case_rules import check_case, check_date, check_entry
 from .cases import next_reference
 from .import_format import (COLUMNS, REQUIRED, REQUIRED_ONE_OF, FileProblem, Row, column_letter,
                             csv_rows, map_headers, sniff_kind, xlsx_rows)
@@ -132,6 +132,8 @@ class _Validator:
                   "place": values.get("arrest_place", ""), "unit": values.get("unit", "")}
         errors += self._references(values, data, arrest)
         errors += check_case({**data, "arrest_date": arrest["date"]})
+        data["birth_date"] = check_date(data["birth_date"])[0]
+        arrest["date"] = check_date(arrest["date"], allow_range=True)[0]
         errors += [(("arrest_place" if f == "place" else f"arrest_{f}" if f != "unit" else "unit"),
                     m) for f, m in check_entry(arrest, birth=data["birth_date"]) if f != "date"]
         for name, message in errors:

@@ -18,7 +18,7 @@ def case_search_keys(*, first_ar="", father_ar="", family_ar="", first_lat="",
     ar_text = " ".join([first_ar, father_ar, family_ar] + [a for a in aliases if has_arabic(a)])
     lat_text = " ".join([first_lat, father_lat, family_lat]
                         + [a for a in aliases if not has_arabic(a)])
-    skeleton = dict.fromkeys(skeleton_tokens(ar_text) + skeleton_tokens(lat_text))
+    skeleton = dict.fromkeys(skeleton_tokens(ar_text, variants=True) + skeleton_tokens(lat_text))
     first = skeleton_tokens(first_ar) or skeleton_tokens(first_lat)
     family = skeleton_tokens(family_ar) or skeleton_tokens(family_lat)
     sort_name = " ".join(latin_tokens(f"{family_lat} {first_lat}")) or " ".join(

@@ -98,8 +98,10 @@ def arabic_tokens(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=50_000)
 def latin_tokens(text: str) -> tuple[str, ...]:
     """Latin name tokens: ASCII-folded, lower case, articles dropped, Abd joined forward."""
-    folded = _APOSTROPHES.sub("", anyascii(clean(text))).lower()
-    raw = [t for t in _tokens(folded) if t.isalnum()]
+    # Apostrophes (hamza, ain) stay inside a word for now: Wa'il is two syllables, not "ai".
+    folded = _APOSTROPHES.sub("'", anyascii(clean(text))).lower()
+    raw = [t.strip("'") for t in _tokens(folded) if t.replace("'", "").isalnum()]
+    raw = [t for t in raw if t]
     out: list[str] = []
     i = 0
     while i < len(raw):
@@ -123,10 +125,16 @@ def latin_tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_NOT_ARTICLE = frozenset({"alawi", "alaya", "aliaa", "alyaa", "alaaa", "albert", "alice",
+                          "aline", "alina", "alisa", "alexander", "alaeddin", "alaeddine",
+                          "alaaddin"})
+
+
 def _latin_word(tok: str) -> str:
-    """One Latin word: the article written together dropped (Alhalabi, Elomar: only for
-    words of six letters or more, so Alaa and Ali stay), Abd-compounds spelt one way."""
-    if len(tok) >= 6 and tok[:2] in ("al", "el") and not tok.startswith("abd"):
+    """One Latin word: the article written together dropped (Alhalabi, Alali, Elomar; not
+    Ali, Alaa, Elias or Elham), Abd-compounds spelt one way."""
+    if (len(tok) >= 6 and tok[:2] == "el") or (len(tok) >= 5 and tok[:2] == "al"
+                                                and tok not in _NOT_ARTICLE):
         tok = tok[2:]
     if tok.startswith("abd") and len(tok) >= 6:
         rest = re.sub(r"^[aeiou]{0,2}l(?=[a-z]{3})", "", tok[3:])  # Abdul-, Abdel-, Abdal-
@@ -148,7 +156,7 @@ def latin_key(token: str) -> str:
     t = t.translate(_LATIN_SINGLE)
     # A written long i (Hussein, Hussain, Saeed) keeps its y, so that Hussein ≠ Hassan.
     t = re.sub(r"(?<=[a-zA-Z])(i|ei|ai|ie)(?=[^aeiouy]|$)", lambda m: "ay" if m[1] != "i"
-               else "i", t)
+               else "i", t).replace("'", "")
     t = re.sub(r"[aeiou]+", "a", t)
     t = _collapse(t)
     if len(t) > 2 and t.endswith("ah"):
@@ -169,7 +177,7 @@ def _finish_skeleton(letters: str) -> str:
 @lru_cache(maxsize=50_000)
 def skeleton_of_latin(token: str) -> str:
     """Consonant skeleton of one Latin token (w/y count only at the start)."""
-    t = _ABD_ASSIMILATED.sub(r"abdl\1", token)
+    t = _ABD_ASSIMILATED.sub(r"abdl\1", token.replace("'", ""))
     for a, b in _LATIN_DIGRAPHS[:11]:
         t = t.replace(a, b)
     t = t.translate(_LATIN_SINGLE).translate(_SKELETON_CLASS)
@@ -190,11 +198,28 @@ def skeleton_of_arabic(token: str) -> str:
     return _finish_skeleton("".join(out))
 
 
-def skeleton_tokens(text: str) -> tuple[str, ...]:
+_TWO_SPELLINGS = {"ث": "س", "ذ": "ز", "ظ": "د"}  # Othman/Osman, Muadh/Muaz, Dhafer/Zafer
+
+
+@lru_cache(maxsize=50_000)
+def skeleton_variants_of_arabic(token: str) -> tuple[str, ...]:
+    """The skeleton, plus the one a Latin spelling gives when ث, ذ or ظ is written the
+    other way (for the index: a query has one skeleton, a case keeps both)."""
+    keys = [skeleton_of_arabic(token)]
+    if any(ch in token for ch in _TWO_SPELLINGS):
+        keys.append(skeleton_of_arabic("".join(_TWO_SPELLINGS.get(c, c) for c in token)))
+    return tuple(dict.fromkeys(k for k in keys if k))
+
+
+def skeleton_tokens(text: str, *, variants: bool = False) -> tuple[str, ...]:
     """Skeleton tokens of a name in either script (or both mixed)."""
     if not text:
         return ()
-    keys = [skeleton_of_arabic(t) for t in arabic_tokens(text) if has_arabic(t)]
+    if variants:
+        keys = [k for t in arabic_tokens(text) if has_arabic(t)
+                for k in skeleton_variants_of_arabic(t)]
+    else:
+        keys = [skeleton_of_arabic(t) for t in arabic_tokens(text) if has_arabic(t)]
     keys += [skeleton_of_latin(t) for t in latin_tokens(_ARABIC_CHARS.sub(" ", text))]
     return tuple(k for k in keys if k)
 

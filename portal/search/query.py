@@ -1,7 +1,7 @@
 """The case query builder: filters, name search (candidates from the index, ranked in
 Python), sorting and pagination with capped counts.
 
-Name search runs in stages, each only when the previous found fewer than MIN_RESULTS:
+Name search runs in stages, each only when the previous ones found nothing:
   A. every token exactly (Arabic key for Arabic tokens, skeleton for Latin ones; the last
      token as a prefix);
   B. every token by Arabic key or skeleton, and any n-1 of n tokens (one misspelt token);
@@ -23,8 +23,9 @@ from ..models import Case, CaseTag, TimelineEntry
 from .filters import CaseFilter
 from .ranking import QueryToken, query_tokens, rank
 
-MIN_RESULTS = 10
+MIN_RESULTS = 1
 CANDIDATE_CAP = 2000
+BROAD_CAP = 400  # candidates of the fallback stages (a misspelt token, fuzzy)
 COUNT_CAP = 10_000
 
 SORTS = {
@@ -132,25 +133,32 @@ def _tsquery(groups) -> str:
     return _render(groups, "'", ":*", "|", "&")
 
 
-def _index_ids(groups):
-    """A SELECT of case ids matching the boolean query through the database's index."""
+def _index_ids(groups, limit: int | None = None):
+    """A SELECT of case ids matching the boolean query through the database's index; with
+    `limit` (the broad stages) only the best-ranked (SQLite: bm25) or first matches."""
     if db.engine.dialect.name == "postgresql":
-        return (select(Case.id).where(Case.deleted_at.is_(None)).where(text(
+        stmt = (select(Case.id).where(Case.deleted_at.is_(None)).where(text(
             "to_tsvector('simple'::regconfig, cases.search_ar || ' ' || cases.search_sk) "
             "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(tsq=_tsquery(groups))))
-    return (text("SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m")
-            .bindparams(m=_fts5(groups)).columns(column("rowid", Integer)))
+        return stmt.limit(limit) if limit else stmt
+    sql = "SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m"
+    params = {"m": _fts5(groups)}
+    if limit:
+        sql += " ORDER BY rank LIMIT :n"
+        params["n"] = limit
+    return text(sql).bindparams(**params).columns(column("rowid", Integer))
 
 
 def _fuzzy_ids(tokens: list[QueryToken]):
     if db.engine.dialect.name != "postgresql":
-        return _index_ids(_prefixes(tokens))
+        return _index_ids(_prefixes(tokens), BROAD_CAP)
     sk = " ".join(t.skeleton for t in tokens)
     ar = " ".join(t.key for t in tokens if t.script == "ar")
     db.session.execute(text("SET LOCAL pg_trgm.word_similarity_threshold = 0.5"))
     cond = "cases.search_sk %> :sk" + (" OR cases.search_ar %> :ar" if ar else "")
     params = {"sk": sk, **({"ar": ar} if ar else {})}
-    return select(Case.id).where(Case.deleted_at.is_(None), text(cond).bindparams(**params))
+    return (select(Case.id).where(Case.deleted_at.is_(None), text(cond).bindparams(**params))
+            .limit(BROAD_CAP))
 
 
 def ranked_ids(stmt: Select, q: str) -> list[int]:
@@ -160,8 +168,8 @@ def ranked_ids(stmt: Select, q: str) -> list[int]:
         return []
     base = stmt.with_only_columns(Case.id, Case.search_ar, Case.search_lat).order_by(None)
     rows: dict[int, tuple] = {}
-    for stage in (lambda: _index_ids(_strict(tokens)), lambda: _index_ids(_broad(tokens)),
-                  lambda: _fuzzy_ids(tokens)):
+    for stage in (lambda: _index_ids(_strict(tokens)),
+                  lambda: _index_ids(_broad(tokens), BROAD_CAP), lambda: _fuzzy_ids(tokens)):
         found = db.session.execute(base.where(Case.id.in_(stage())).limit(CANDIDATE_CAP))
         rows.update((r[0], r) for r in found)
         if len(rows) >= MIN_RESULTS:

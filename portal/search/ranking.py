@@ -4,8 +4,8 @@ A query token is "exact" for a candidate when its key equals one of the candidat
 the same script (Arabic key or Latin key; a prefix for the last token, as typed), or, for a
 candidate without names in the query's script, when cross_match() accepts the Latin
 spelling for the Arabic name (same consonants, compatible long vowels). Candidates are ordered by (exact tokens, mean similarity). When some candidate
-matches every token exactly, the others are left out: near misses such as محمود for محمد
-are shown only when nothing matches exactly (a typo, an unusual spelling).
+matches every token exactly (or all but one), candidates matching fewer are left out: near
+misses such as محمود for محمد are shown only when nothing matches better.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ _LATIN_CONS = (("x", "ks"), ("sch", "S"), ("kh", "X"), ("sh", "S"), ("ch", "S"),
                ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ck", "k"), ("dj", "j"),
                ("q", "k"), ("c", "k"), ("p", "b"), ("v", "f"))
 _LONG_U, _LONG_I = ("ou", "oo", "uu", "w"), ("ee", "ei", "ai", "ay", "ey", "ie", "ii", "y")
-_AR_CLASS = {**{ch: cls for ch, cls in (("ب", "b"), ("ت", "t"), ("ث", "t"), ("ط", "t"),
+# ث, ذ and ظ are spelt two ways (Othman/Osman, Muadh/Muaz, Dhafer/Zafer): see _SAME_SOUND.
+_SAME_SOUND = {"θ": ("t", "s"), "ð": ("d", "z"), "ẓ": ("z", "d")}
+_AR_CLASS = {**{ch: cls for ch, cls in (("ب", "b"), ("ت", "t"), ("ث", "θ"), ("ط", "t"),
                                         ("ج", "j"), ("ح", "h"), ("ه", "h"), ("خ", "x"),
-                                        ("د", "d"), ("ذ", "d"), ("ض", "d"), ("ر", "r"),
-                                        ("ز", "z"), ("ظ", "z"), ("س", "s"), ("ش", "$"),
+                                        ("د", "d"), ("ذ", "ð"), ("ض", "d"), ("ر", "r"),
+                                        ("ز", "z"), ("ظ", "ẓ"), ("س", "s"), ("ش", "$"),
                                         ("ص", "s"), ("غ", "g"), ("ف", "f"), ("ق", "k"),
                                         ("ك", "k"), ("ل", "l"), ("م", "m"), ("ن", "n"))}}
 
@@ -70,22 +72,29 @@ def latin_shape(token: str) -> tuple[tuple[str, str], ...]:
                 cls = "I"
             else:
                 # a single e is usually a short vowel (Samer سامر, not Samir سمير)
-                cls = "u" if run[0] in "ou" else "i" if run[0] == "i" else (
-                    "e" if run[0] == "e" else "a")
+                vowels = run.replace("w", "").replace("y", "")
+                cls = "a" if len(vowels) > 1 else "u" if run[0] in "ou" else (
+                    "i" if run[0] == "i" else "e" if run[0] == "e" else "a")
             shape[-1][1] = cls
         i += 1
     return _finish(shape)
 
 
 @lru_cache(maxsize=50_000)
-def arabic_shape(token: str, medial_consonants: bool = False) -> tuple[tuple[str, str], ...]:
+def arabic_shape(token: str, medial_consonants: bool = False,
+                 hamza_seats: bool = False) -> tuple[tuple[str, str], ...]:
     """Consonants of a normalised Arabic token, each with the long vowel written after it
-    ("w" for و, "y" for ي, "" for none; alef is left out: Latin spellings do not mark it).
-    و/ي count as consonants at the start, before a vowel letter, or everywhere with
-    `medial_consonants` (سيد may be Sayyed)."""
+    ("w" for و, "y" for ي, "A" for alef, "" for none).
+
+    و/ي count as consonants at the start or before a vowel letter; with `medial_consonants`
+    everywhere (سيد may be Sayyed); with `hamza_seats` a و/ي right after alef is left out
+    (it was a hamza seat: ثائر, وائل became ثاير, وايل in the search key).
+    """
     shape: list[list[str]] = []
     for i, ch in enumerate(token):
-        nxt = token[i + 1:i + 2]
+        nxt, prev = token[i + 1:i + 2], token[i - 1:i]
+        if ch in "وي" and hamza_seats and prev == "ا":
+            continue
         if ch in "وي" and (i == 0 or nxt in ("ا", "و", "ي")
                            or (medial_consonants and shape and i < len(token) - 1)):
             shape.append(["w" if ch == "و" else "y", ""])
@@ -93,32 +102,42 @@ def arabic_shape(token: str, medial_consonants: bool = False) -> tuple[tuple[str
             continue  # a long vowel after an initial alef or ain (عيسى, ايمن)
         elif ch in "وي":
             shape[-1][1] = "w" if ch == "و" else ("Y" if i == len(token) - 1 else "y")
+        elif ch == "ا" and shape and shape[-1][1] == "":
+            shape[-1][1] = "A"  # a long a: Latin may write it or not, never as ou or ee
         elif ch in _AR_CLASS:
             cls = _AR_CLASS[ch]
             if not (shape and shape[-1][0] == cls and shape[-1][1] == ""):
                 shape.append([cls, ""])
-    return _finish(shape)
+    return _finish([[c, "" if v == "A" and n == len(shape) - 1 else v]
+                    for n, (c, v) in enumerate(shape)])
 
 
+@lru_cache(maxsize=100_000)
 def cross_match(latin: str, arabic: str) -> bool:
     """Whether a Latin token can be a spelling of an Arabic one: the same consonants, a
     long vowel in Arabic spelt with a matching vowel, and no long vowel in the Latin
     spelling that Arabic does not write (Mahmoud ≠ محمد, Muhammad ≠ محمود)."""
     lat = latin_shape(latin)
-    return any(_aligned(lat, arabic_shape(arabic, medial)) for medial in (False, True))
+    return any(_aligned(lat, arabic_shape(arabic, medial, seats))
+               for medial, seats in ((False, False), (True, False), (False, True)))
 
 
 def _aligned(lat, ar) -> bool:
     if len(lat) != len(ar):
         return False
+    # A lone u/o before the last consonant is read as long (Mahmud محمود, Mansur منصور, not
+    # محمد); with another u/o in the word it may be short (Yusuf يوسف, Yunus يونس).
+    u_count = sum(1 for _c, v in lat if v in ("u", "U"))
+    if len(lat) >= 2 and lat[-2][1] == "u" and u_count == 1 and ar[-2][1] != "w":
+        return False
     for (lc, lv), (ac, av) in zip(lat, ar):
-        if lc != ac:
+        if lc != ac and lc not in _SAME_SOUND.get(ac, ()):
             return False
         if av == "w" and lv not in ("u", "U"):
             return False
         if av == "y" and lv not in ("i", "I"):
             return False
-        if av == "" and lv in ("U", "I"):
+        if av in ("", "A") and lv in ("U", "I"):
             return False
     return True
 
@@ -221,15 +240,46 @@ def score(tokens: list[QueryToken], search_ar: str, search_lat: str) -> tuple[in
     return exact_count, total / max(len(tokens), 1)
 
 
+def _all_exact(tokens: list[QueryToken], search_ar: str, search_lat: str) -> bool:
+    """Cheap check: does every query token have an exact counterpart (ignoring positions)?"""
+    ar = search_ar.split()
+    lat = [latin_key(t) for t in search_lat.split()]
+    for token in tokens:
+        same = ar if token.script == "ar" else lat
+        if same:
+            if token.key in same or (token.last and len(token.key) >= 2
+                                     and any(k.startswith(token.key) for k in same)):
+                continue
+            return False
+        other = search_lat.split() if token.script == "ar" else ar
+        pairs = ((token.raw, o) if token.script == "lat" else (o, token.raw) for o in other)
+        if not any(cross_match(a, b) for a, b in pairs):
+            return False
+    return True
+
+
+FULL_SCORE_LIMIT = 300
+
+
 def rank(tokens: list[QueryToken], rows) -> list[int]:
     """Order candidate rows (id, search_ar, search_lat) best first; see the module note."""
+    rows = list(rows)
+    exact = [r for r in rows if _all_exact(tokens, r[1] or "", r[2] or "")]
+    if exact:  # the usual case: score only the candidates that can be shown
+        exact.sort(key=lambda r: r[0], reverse=True)
+        rows, rest = exact[:FULL_SCORE_LIMIT], [r[0] for r in exact[FULL_SCORE_LIMIT:]]
+    else:
+        rest = []
     scored = [(score(tokens, ar or "", lat or ""), row_id) for row_id, ar, lat in rows]
     if not scored:
         return []
     scored.sort(key=lambda item: (item[0][0], item[0][1], item[1]), reverse=True)
-    if scored[0][0][0] == len(tokens):
-        scored = [item for item in scored if item[0][0] == len(tokens)]
+    best = scored[0][0][0]
+    if best == len(tokens) or (best >= 2 and best == len(tokens) - 1):
+        # Someone matches every token, or all but one (a typo): leave out candidates that
+        # match fewer, so a near miss (محمود for محمد) is never ranked next to them.
+        scored = [item for item in scored if item[0][0] == best]
     else:
         floor = 60.0  # below this a candidate shares too little with the query
         scored = [item for item in scored if item[0][1] >= floor]
-    return [row_id for _score, row_id in scored]
+    return [row_id for _score, row_id in scored] + rest

@@ -136,6 +136,8 @@ def _flush(rows: dict[str, list]) -> int:
 
 
 def _fix_sequences() -> None:
+    """PostgreSQL: move the id sequences past the ids given explicitly; both: fresh stats."""
+    db.session.execute(text("ANALYZE"))
     if db.engine.dialect.name != "postgresql":
         return
     for table in ("cases", "case_timeline", "case_sources", "case_submissions"):
@@ -224,7 +226,7 @@ class _Context:
                                party=party, place=True)]
         cursor = year * 12 + (int(date[5:7]) if len(date) > 4 else 12) - 1  # months since 0
         for kind in ["held"] + rng.sample(["transfer", "sighting", "court"], k=rng.randint(1, 2)):
-            cursor = min(cursor + rng.randint(0, 8), 2025 * 12 + 5)
+            cursor = min(cursor + rng.randint(1, 8), 2025 * 12 + 5)
             facility = rng.choice([f for f in self.facilities
                                    if f["authority_id"] == party] or self.facilities)
             date, lo, hi = _partial(rng, cursor // 12, cursor % 12 + 1,

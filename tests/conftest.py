@@ -125,6 +125,8 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context() and _db.session().in_transaction():
             _db.session.commit()
+        # Streamed responses (exports) are read to the end inside this request's context.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -154,3 +154,10 @@ def test_templates_have_no_inline_script_or_style():
                 or re.search(r"\son[a-z]+=", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example/", "/\\evil.example", "//evil.example",
+                                    "https://evil.example/", "/\r\n/evil.example"])
+def test_language_switch_never_redirects_off_site(client, target):
+    response = post_form(client, "/language", {"lang": "en", "next": target}, page="/auth/login")
+    assert response.headers["Location"] in ("/", "http://portal.test/")

@@ -9,6 +9,7 @@ from .case_records import Source, SourceConsentOrg, Submission, TimelineEntry
 from .cases import (Case, CaseConflict, CaseTag, NotDuplicate, ReferenceCounter, SavedFilter)
 from .organizations import Organization
 from .outbox import OutboxMessage
+from .oversight import CaseChange, Notice, PartnerSubmission
 from .reference import District, Facility, Governorate, PerpetratorParty
 from .sessions import UserSession
 from .users import Invitation, LoginThrottle, RecoveryCode, User
@@ -18,7 +19,8 @@ __all__ = [
     "EventKind", "EventOrganization", "EventStatus", "Material", "Rsvp", "BriefingPack", "PackStatus",
     "AuditEvent", "AuditHead", "Case", "CaseConflict", "CaseTag", "District", "Facility",
     "Governorate", "Invitation", "LoginThrottle", "NotDuplicate", "OrgKind", "Organization",
-    "OutboxMessage", "PerpetratorParty", "RecoveryCode", "ReferenceCounter", "Role",
+    "OutboxMessage", "PerpetratorParty", "CaseChange", "Notice", "PartnerSubmission",
+    "RecoveryCode", "ReferenceCounter", "Role",
     "SavedFilter", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
     "UserSession", "utcnow",
 ]

@@ -53,6 +53,9 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
     from . import labels
     labels.register(app)
+    from .services import alerts, case_changes
+    alerts.init_app(app)
+    case_changes.init_app(app)
 
 
 def _migrations_dir():

@@ -77,6 +77,9 @@ class Default:
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = True
     OFFICE_ALERT_EMAIL: str | None = None
+    # Alert the office when a partner account opens or downloads this many cases within an
+    # hour (SECURITY.md §4.7 "soft alert at 100 per hour per user"); 0 turns it off.
+    ALERT_READS_PER_HOUR = 100
 
     # Keys kept outside the database: files generated into instance/ on first start, or
     # given explicitly (in production, outside the data directory).

@@ -125,6 +125,8 @@ def _handle_http(exc: HTTPException):
         return exc
     if exc.code == 403 and current_user.is_authenticated:
         _audit_refusal("authz_fail", exc.code)
+    elif exc.code == 404 and current_user.is_authenticated:
+        _audit_case_refusal()
     response = error_page(exc.code)
     if exc.code == 429 or exc.code == 503:
         resp = app_response(response)
@@ -148,6 +150,26 @@ def _audit_refusal(action: str, code: int) -> None:
     except Exception:  # never let the audit of a refusal turn it into a 500
         db.session.rollback()
         log.exception("could not audit a refusal")
+
+
+def _audit_case_refusal() -> None:
+    """A 404 on a route whose policy object is a case: a refused attempt at a case (or one
+    that does not exist); recorded as authz_fail, and the office is alerted (issue 4)."""
+    from .access import load_policy
+    from .services import alerts
+
+    rule = load_policy().get(request.endpoint or "")
+    if rule is None or rule.object != "case" or session.get("auth") != "full":
+        return
+    args = request.view_args or {}
+    try:
+        db.session.rollback()
+        alerts.record_case_refusal(args.get("uid", args.get("case_uid")), current_actor(),
+                                   current_user, endpoint=request.endpoint)
+        db.session.commit()
+    except Exception:  # never let the audit of a refusal turn it into a 500
+        db.session.rollback()
+        log.exception("could not audit a refused case")
 
 
 def _handle_csrf(exc: CSRFError):

@@ -336,6 +336,37 @@ def get_event_or_404(event_id: int, *, need: EventAccess = EventAccess.view,
     return event
 
 
+# === Partner submissions (issue 4, oversight) ===============================================
+
+def visible_submissions(user) -> Select:
+    """Partner submissions `user` may see: the office all, a partner its organisation's."""
+    from .models import PartnerSubmission
+    stmt = select(PartnerSubmission)
+    if user.is_office:
+        return stmt
+    return stmt.where(PartnerSubmission.organization_id == user.organization_id)
+
+
+def get_submission_or_404(uid: str, user):
+    """A submission by its public uid that `user` may see; 404 alike for missing and not
+    visible (another organisation's)."""
+    from .models import PartnerSubmission
+    if not isinstance(uid, str) or len(uid) != 36:
+        abort(404)
+    return db.one_or_404(visible_submissions(user).where(PartnerSubmission.uid == uid))
+
+
+def submission_case_visible(sub) -> bool:
+    """Whether the submitting organisation still sees the case its update is about (the
+    grant may have been revoked, or consent narrowed, since it was submitted)."""
+    if sub.case is None or sub.submitted_by is None:
+        return False
+    user = sub.submitted_by
+    return (db.session.scalar(visible_cases(user).with_only_columns(Case.id)
+                              .where(Case.id == sub.case_id)) is not None
+            and effective_tier(user, sub.case) is not None)
+
+
 def init_app(app: Flask) -> None:
     load_policy()  # fail at start-up, not at the first request, on a malformed table
     app.before_request(enforce_policy)

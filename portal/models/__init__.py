@@ -11,6 +11,7 @@ from .organizations import Organization
 from .outbox import OutboxMessage
 from .reference import District, Facility, Governorate, PerpetratorParty
 from .sessions import UserSession
+from .sharing import GRANT_TIERS, GrantCase, ShareGrant
 from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
@@ -19,6 +20,6 @@ __all__ = [
     "AuditEvent", "AuditHead", "Case", "CaseConflict", "CaseTag", "District", "Facility",
     "Governorate", "Invitation", "LoginThrottle", "NotDuplicate", "OrgKind", "Organization",
     "OutboxMessage", "PerpetratorParty", "RecoveryCode", "ReferenceCounter", "Role",
-    "SavedFilter", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
+    "SavedFilter", "GRANT_TIERS", "GrantCase", "ShareGrant", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
     "UserSession", "utcnow",
 ]

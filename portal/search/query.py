@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import Integer, Select, column, exists, func, select, text
+from sqlalchemy import Integer, Select, bindparam, column, exists, func, select, text
 
 from ..extensions import db
 from ..models import Case, CaseTag, TimelineEntry
@@ -137,16 +137,19 @@ def _index_ids(groups, limit: int | None = None):
     """A SELECT of case ids matching the boolean query through the database's index; with
     `limit` (the broad stages) only the best-ranked (SQLite: bm25) or first matches."""
     if db.engine.dialect.name == "postgresql":
+        # Unique bind names: several of these may sit in one statement (share grants'
+        # filters in the visibility predicate).
         stmt = (select(Case.id).where(Case.deleted_at.is_(None)).where(text(
             "to_tsvector('simple'::regconfig, cases.search_ar || ' ' || cases.search_sk) "
-            "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(tsq=_tsquery(groups))))
+            "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(
+                bindparam("tsq", _tsquery(groups), unique=True))))
         return stmt.limit(limit) if limit else stmt
     sql = "SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m"
-    params = {"m": _fts5(groups)}
+    params = [bindparam("m", _fts5(groups), unique=True)]
     if limit:
         sql += " ORDER BY rank LIMIT :n"
-        params["n"] = limit
-    return text(sql).bindparams(**params).columns(column("rowid", Integer))
+        params.append(bindparam("n", limit, unique=True))
+    return text(sql).bindparams(*params).columns(column("rowid", Integer))
 
 
 def _fuzzy_ids(tokens: list[QueryToken]):

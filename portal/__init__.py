@@ -68,9 +68,11 @@ def _load_user(user_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import account, auth, briefings, cases, events, main, organizations, users
+    from .blueprints import (account, api, auth, briefings, cases, events, main, organizations,
+                             sharing, users)
 
-    for module in (main, auth, account, users, organizations, cases, events, briefings):
+    for module in (main, auth, account, users, organizations, cases, sharing, events, briefings,
+                   api):
         app.register_blueprint(module.bp)
 
 

@@ -10,7 +10,7 @@ here: see visible_cases(), effective_tier() and redact() (issue "sharing").
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntFlag
 from functools import lru_cache
 from pathlib import Path
@@ -20,13 +20,13 @@ from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import Select, and_, exists, false, literal, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from . import crypto, refdata
 from .extensions import db
 from .models import (PUBLISHED, Case, Event, EventOrganization, GrantCase, Organization, Role,
-                     ShareGrant, Source, SourceConsentOrg, utcnow)
+                     ShareGrant, Source, SourceConsentOrg, TimelineEntry, utcnow)
 from .models.case_records import CONSENT_LEVELS
 from .partial_dates import month_of, year_of
 
@@ -240,6 +240,13 @@ def _source_record(source) -> dict:
                         "date": source.consent_date, "method": source.consent_method}}
 
 
+def redact_options() -> tuple:
+    """Loader options fetching what redact() reads, for pages and exports (no N+1 queries)."""
+    return (selectinload(Case.timeline).selectinload(TimelineEntry.source),
+            selectinload(Case.sources).selectinload(Source.consent_orgs),
+            selectinload(Case.submissions), selectinload(Case.tag_rows))
+
+
 def redact(case: Case, tier: str) -> dict:
     """The case as a dict holding only the keys of `tier` (CONTRACT.md): a field above the
     tier is absent, not None. The only source of case data for pages, exports and PDFs."""
@@ -439,6 +446,49 @@ def effective_tiers(user, cases) -> dict[int, str]:
     return effective_tiers_for_org(user.organization_id, live)
 
 
+def org_max_tier(org) -> str | None:
+    """The highest tier among an organisation's active grants (export headers), or None."""
+    coverage = _coverage(_org_id(org))
+    return TIERS[max(coverage.ranks())] if not coverage.empty else None
+
+
+def _month_bound(value: str, end: bool) -> int | None:
+    from .partial_dates import PartialDateError, parse
+    try:
+        parsed = parse(value[:7]) if value else None
+    except PartialDateError:
+        return None
+    return (parsed.hi if end else parsed.lo) if parsed else None
+
+
+def scoped_search(user, f):
+    """(the cases `user` may see, the filter to run over them).
+
+    For partners a criterion never reaches past what their tier shows: no tag criterion
+    (tags are office data), arrest periods by month (the summary tier shows the month), and
+    facility or perpetrator criteria look into the custody timeline only for cases seen at the
+    detailed tier or above (the summary tier shows the last facility and the party)."""
+    if user.is_office:
+        return visible_cases(user), f
+    coverage = _coverage(user.organization_id)
+    stmt = select(Case).where(Case.deleted_at.is_(None))
+    if coverage.empty:
+        return stmt.where(false()), f
+    stmt = stmt.where(coverage.covers(), consent_allows(coverage.org_id))
+    detailed = coverage.covers({TIER_RANK["detailed"], TIER_RANK["identification"]})
+    for wanted, column, entry_column in (
+            (f.facility_id, Case.last_facility_id, TimelineEntry.facility_id),
+            (f.perpetrator_id, Case.perpetrator_id, TimelineEntry.perpetrator_id)):
+        if wanted:
+            in_timeline = exists().where(TimelineEntry.case_id == Case.id,
+                                         entry_column == wanted)
+            stmt = stmt.where(or_(column == wanted, and_(detailed, in_timeline)))
+    scoped = replace(f, tag="", facility="", facility_id=None, perpetrator="",
+                     perpetrator_id=None, arrest_lo=_month_bound(f.arrest_from, False),
+                     arrest_hi=_month_bound(f.arrest_to, True))
+    return stmt, scoped
+
+
 def grants_covering(case: Case) -> list[ShareGrant]:
     """The active grants that select `case` (explicitly or by filter), consent aside: for
     staff, to show who may see the case and why."""
@@ -496,10 +546,15 @@ def visible_events(user) -> Select[tuple[Event]]:
     cancelled) its organisation organises, co-organises or is invited to, and the proposals
     its organisation made (also once declined). Nobody else learns that an event exists.
     """
-    stmt = select(Event)
     if user.role in OFFICE_ROLES:
-        return stmt
-    org_id = user.organization_id
+        return select(Event)
+    return visible_events_for_org(user.organization_id)
+
+
+def visible_events_for_org(org) -> Select[tuple[Event]]:
+    """The events a partner organisation's accounts see (briefing packs use it too)."""
+    org_id = _org_id(org)
+    stmt = select(Event)
     takes_part = or_(Event.organizer_org_id == org_id,
                      Event.participants.any(EventOrganization.organization_id == org_id))
     return stmt.where(or_(and_(Event.status.in_(PUBLISHED), takes_part),

@@ -210,21 +210,24 @@ class Page:
         return self.page + 1
 
 
-def _load(ids: list[int]) -> list[Case]:
+def _load(ids: list[int], options=()) -> list[Case]:
     if not ids:
         return []
-    by_id = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    by_id = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids))
+                                                 .options(*options))}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50) -> Page:
-    """One page of the register for a visibility-scoped select, filters and sort applied."""
+def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
+              options=()) -> Page:
+    """One page of the register for a visibility-scoped select, filters and sort applied
+    (`options`: loader options for the page's cases, e.g. what redact() reads)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q:
         ids = ranked_ids(filtered, f.q)
         start = (page - 1) * per_page
-        return Page(_load(ids[start:start + per_page]), page, per_page, len(ids),
+        return Page(_load(ids[start:start + per_page], options), page, per_page, len(ids),
                     len(ids) >= CANDIDATE_CAP)
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
@@ -232,4 +235,4 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50)
     ids = list(db.session.scalars(ids_stmt))
     counted = filtered.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(counted))
-    return Page(_load(ids), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
+    return Page(_load(ids, options), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)

@@ -234,13 +234,32 @@ def revoke_grant(grant: ShareGrant, *, actor: Actor) -> None:
     log.info("Grant %r revoked by user %s", grant, actor.user_id)
 
 
-def grant_case_count(grant: ShareGrant) -> int:
-    """How many live cases the grant selects now (consent aside)."""
+def grant_selection(grant: ShareGrant):
+    """SQL: the live cases a saved grant selects (explicit cases, its filter), consent aside."""
     parts = [Case.id.in_(select(GrantCase.case_id).where(GrantCase.grant_id == grant.id))]
     predicate = access.grant_filter_predicate(grant.filter)
     if predicate is not None:
         parts.append(predicate)
-    return _count(and_(Case.deleted_at.is_(None), or_(*parts)))
+    return and_(Case.deleted_at.is_(None), or_(*parts))
+
+
+def grant_coverage(grant: ShareGrant) -> Preview:
+    """What a saved grant covers now: the same figures as the preview before saving."""
+    selection = grant_selection(grant)
+    allowed = access.consent_allows(grant.organization_id)
+    capped = 0
+    if grant.tier == "identification":
+        capped = _count(and_(selection, allowed, not_(access.referral_allowed())))
+    return Preview(selected=_count(selection), excluded=_count(and_(selection, not_(allowed))),
+                   capped=capped)
+
+
+def record_tampering(actor: Actor, fields: list[str]) -> None:
+    """A grant form came back with values it never offered: refused, and audited."""
+    audit.record("authz_fail", actor, object_type="grant", outcome="denied",
+                 detail={"status": 400, "tampered": sorted(fields)})
+    log.warning("Grant form with altered fields %s from user %s", sorted(fields),
+                actor.user_id)
 
 
 def cases_since(org_id: int, case_ids: list[int]) -> dict[int, datetime]:

@@ -73,11 +73,11 @@ def _load_user(user_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import (account, auth, briefings, cases, events, main, notices,
-                             organizations, reports, submissions, updates, users)
+    from .blueprints import (account, api, auth, briefings, cases, events, main, notices,
+                             organizations, reports, sharing, submissions, updates, users)
 
-    for module in (main, auth, account, users, organizations, cases, events, briefings,
-                   reports, notices, submissions, updates):
+    for module in (main, auth, account, users, organizations, cases, sharing, events, briefings,
+                   api, reports, notices, submissions, updates):
         app.register_blueprint(module.bp)
 
 

@@ -88,6 +88,9 @@ class Default:
     AUDIT_KEY_FILE: str | None = None
     BACKUP_KEY_FILE: str | None = None
 
+    # Share grants (issue 4): the longest a grant may run before it must be renewed.
+    SHARE_GRANT_MAX_DAYS = 730
+
     PACK_DIR: str | None = None
     PACK_RETENTION_DAYS = 14
     # Briefing packs (portal/services/briefings): packs with more cases than this render in

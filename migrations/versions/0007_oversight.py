@@ -1,7 +1,7 @@
 """oversight: notices, partner submissions, case changes; audit index per actor and time
 
 Revision ID: 0007
-Revises: 0005 (0006, the sharing area's revision, once merged)
+Revises: 0006
 Create Date: 2026-11-23 19:40:52.218429
 
 """
@@ -12,7 +12,7 @@ import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

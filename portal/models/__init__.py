@@ -12,6 +12,7 @@ from .outbox import OutboxMessage
 from .oversight import CaseChange, Notice, PartnerSubmission
 from .reference import District, Facility, Governorate, PerpetratorParty
 from .sessions import UserSession
+from .sharing import GRANT_TIERS, GrantCase, ShareGrant
 from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
@@ -20,7 +21,7 @@ __all__ = [
     "AuditEvent", "AuditHead", "Case", "CaseConflict", "CaseTag", "District", "Facility",
     "Governorate", "Invitation", "LoginThrottle", "NotDuplicate", "OrgKind", "Organization",
     "OutboxMessage", "PerpetratorParty", "CaseChange", "Notice", "PartnerSubmission",
-    "RecoveryCode", "ReferenceCounter", "Role",
-    "SavedFilter", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
+    "RecoveryCode", "ReferenceCounter", "Role", "SavedFilter", "GRANT_TIERS", "GrantCase",
+    "ShareGrant", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
     "UserSession", "utcnow",
 ]

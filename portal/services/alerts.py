@@ -52,7 +52,7 @@ def watch(event: AuditEvent, actor: Actor) -> None:
             or event.action in DOWNLOAD_ACTIONS:
         if event.outcome == "success" and (user := _partner(actor)) is not None:
             _check_bulk_reads(user, event.ts, actor)
-    elif event.action == REFUSAL_ACTION and event.object_type == "case":
+    elif event.action == REFUSAL_ACTION and event.object_type == "case" and event.object_id:
         if (user := _partner(actor)) is not None:
             case_id = json.loads(event.detail or "{}").get("case")
             _raise(user, "refused_case", now=event.ts, actor=actor, case_id=case_id)
@@ -150,28 +150,24 @@ def _mail_office(notice: Notice) -> None:
         queue_mail(recipient, subject, body)
 
 
-def record_case_refusal(uid: object, actor: Actor, user, *, endpoint: str = "") -> None:
+def record_case_refusal(uid: object, actor: Actor, user, *, detail: dict) -> None:
     """Audit a refused request for a case (a 404 on a case route) as `authz_fail`.
 
-    Called by the 404 handler (portal/web.py) for endpoints whose policy names the object
-    `case`. A case the user can see (a missing timeline entry, say) is not a refusal. The
-    same queries run whether or not the case exists, so timing tells a partner nothing; a
-    malformed id is recorded against the endpoint and raises no alert.
+    Called by the 404 handler (portal/web.py) for endpoints whose policy object is a case.
+    A case the user can see (a missing timeline entry, say) is not a refusal. The same
+    queries run whether or not the case exists, so timing tells a partner nothing. A
+    malformed id is recorded without it (it may be anything) and raises no alert.
     """
     from ..access import effective_tier, visible_cases
 
-    text = uid if isinstance(uid, str) else ""
-    if not UUID_RE.match(text):
-        audit.record(REFUSAL_ACTION, actor, object_type="endpoint", object_id=endpoint,
-                     outcome="denied", detail={"status": 404, "malformed": 1})
-        return
-    case = db.session.scalar(select(Case).where(Case.uid == text))
+    text = uid if isinstance(uid, str) and UUID_RE.match(uid) else ""
+    case = db.session.scalar(select(Case).where(Case.uid == text)) if text else None
     visible = db.session.scalar(visible_cases(user).with_only_columns(Case.id)
-                                .where(Case.uid == text))
+                                .where(Case.uid == text)) if text else None
     if visible is not None and effective_tier(user, case) is not None:
         return
     audit.record(REFUSAL_ACTION, actor, object_type="case", object_id=text, outcome="denied",
-                 detail={"status": 404, "case": case.id if case else None})
+                 detail={**detail, "case": case.id if case else None})
 
 
 def acknowledge(notice: Notice, *, actor: Actor) -> None:

@@ -183,7 +183,7 @@ def rows_for(events: list[AuditEvent], *, case_filter: Select | None = None) -> 
     uids = {e.object_id for e in events if e.object_type == "case" and e.object_id}
     source = case_filter if case_filter is not None else select(Case)
     refs = dict(db.session.execute(source.with_only_columns(Case.uid, Case.reference)
-                                   .where(Case.uid.in_(uids)))) if uids else {}
+                                   .where(Case.uid.in_(uids))).all()) if uids else {}
     return [{"event": e, "user": users.get(e.actor_id), "org": orgs.get(e.actor_org_id),
              "category": category_of(e), "reference": refs.get(e.object_id),
              "detail": json.loads(e.detail or "{}")} for e in events]

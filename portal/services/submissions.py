@@ -59,8 +59,9 @@ class SubmissionInvalid(ValueError):
 def check_new_case(case: dict, arrest: dict, text: str) -> list[tuple[str, object]]:
     """Errors of a proposed new case: the register's own field rules, arrest included."""
     errors = check_case({**case, "arrest_date": arrest.get("date", "")})
+    birth = check_date(case.get("birth_date", ""))[0]  # a bad one is reported above
     errors += [(f"arrest_{f}", m) for f, m in check_entry({**arrest, "kind": "arrest"},
-                                                          birth=case.get("birth_date", ""))
+                                                          birth=birth)
                if f != "date"]  # the arrest date itself is checked by check_case
     if case.get("district_id") and case.get("governorate_id"):
         district = refdata.cache().districts.get(case["district_id"])

@@ -20,7 +20,8 @@ UPDATE_KIND = {"sighting": _l("Sighting"), "release": _l("Release"),
                "other": _l("Other information")}
 SUBMISSION_STATE = {"pending": _l("Waiting for review"), "accepted": _l("Accepted"),
                     "declined": _l("Declined")}
-CHANGE = {"new": _l("New case"), "status": _l("Status changed"),
+CHANGE = {"new": _l("New case"), "shared": _l("Newly shared with your organisation"),
+          "status": _l("Status changed"),
           "timeline": _l("Custody timeline updated"), "updated": _l("Updated")}
 REPORT_FIELD = {"org": _l("Organisation"), "account": _l("Account"),
                 "reference": _l("Case reference"), "category": _l("Action"),

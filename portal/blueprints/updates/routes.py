@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 
-from ...access import effective_tier, redact
+from ...access import effective_tiers, redact
 from ...extensions import db
 from ...services import whats_new
 from . import bp
@@ -21,10 +21,9 @@ def index():
     page = db.paginate(whats_new.changed_cases(current_user, since),
                        page=max(1, request.args.get("page", 1, type=int) or 1),
                        per_page=PER_PAGE, error_out=False)
-    kinds = whats_new.what_changed(list(page.items), since)
-    rows = []
-    for case in page.items:
-        tier = effective_tier(current_user, case)
-        if tier is not None:
-            rows.append((redact(case, "summary"), whats_new.labels_for(kinds[case.id], tier)))
+    cases = list(page.items)
+    kinds = whats_new.what_changed(current_user, cases, since)
+    tiers = effective_tiers(current_user, cases)  # one query for the page
+    rows = [(redact(c, "summary"), whats_new.labels_for(kinds[c.id], tiers[c.id]))
+            for c in cases if c.id in tiers]
     return render_template("updates/index.html", since=since, page=page, rows=rows)

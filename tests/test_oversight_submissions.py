@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import crypto
-from portal.models import (AuditEvent, Case, CaseChange, OutboxMessage, PartnerSubmission,
-                           Source)
+from portal.models import AuditEvent, Case, CaseChange, OutboxMessage, PartnerSubmission
 
 from .conftest import post_form
 from .oversight_helpers import grant, revoke, shareable_case

@@ -7,6 +7,7 @@ import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timezone
 
 from flask import current_app
 from sqlalchemy import select
@@ -35,7 +36,7 @@ LISTENERS: list[Callable[[AuditEvent, "Actor"], None]] = []
 
 
 def _canonical(event: AuditEvent) -> bytes:
-    fields = [event.seq, event.ts.isoformat(timespec="microseconds"), event.actor_id,
+    fields = [event.seq, event.ts.astimezone(timezone.utc).isoformat(timespec="microseconds"), event.actor_id,
               event.actor_org_id, event.session_hash, event.action, event.object_type,
               event.object_id, event.outcome, event.request_id, event.detail]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()

@@ -27,4 +27,6 @@ def _sqlite_begin_immediate(conn) -> None:
     """Take SQLite's write lock at BEGIN: nearly every request writes (audit, session), and a
     deferred transaction that reads first fails with SQLITE_BUSY when it later writes."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only snapshot (backups) must not hold the write lock for minutes.
+        snapshot = conn.get_execution_options().get("portal_snapshot")
+        conn.exec_driver_sql("BEGIN DEFERRED" if snapshot else "BEGIN IMMEDIATE")

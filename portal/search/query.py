@@ -224,8 +224,8 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     (`options`: loader options for the page's cases, e.g. what redact() reads)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
-    if f.q:
-        ids = ranked_ids(filtered, f.q)
+    if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
+        ids = ranked_ids(filtered, f.q)  # as in exports (apply_filters with_name)
         start = (page - 1) * per_page
         return Page(_load(ids[start:start + per_page], options), page, per_page, len(ids),
                     len(ids) >= CANDIDATE_CAP)

@@ -65,19 +65,27 @@ def redacted(stmt: Select, user, tier_cap: str) -> Iterator[dict]:
 
 
 def _flat(d: dict) -> dict:
-    names, parents = d["names"], d.get("parents", {})
-    row = {"reference": d["reference"], "uid": d["uid"], "tier": d["tier"], **names, **parents,
-           "aliases": "; ".join(d["aliases"]), "sex": d["sex"], "birth_year": d["birth_year"],
-           "birth_date": d.get("birth_date"), "status": d["status"],
-           "arrest_month": d["arrest_month"], "arrest_date": d.get("arrest_date")}
+    """One CSV row: only the columns of the keys the dict holds (a field above the tier is
+    not an empty column, it is no column at all)."""
+    names = d["names"]
+    row = {"reference": d["reference"], "uid": d["uid"], "tier": d["tier"], **names,
+           **d.get("parents", {}), "aliases": "; ".join(d["aliases"]), "sex": d["sex"],
+           "birth_year": d["birth_year"]}
+    if "birth_date" in d:
+        row["birth_date"] = d["birth_date"]
+    row.update(status=d["status"], arrest_month=d["arrest_month"])
+    if "arrest_date" in d:
+        row["arrest_date"] = d["arrest_date"]
     for key in ("governorate", "district", "perpetrator"):
-        value = d.get(key) or {}
-        row[f"{key}_code"], row[f"{key}_en"] = value.get("code"), value.get("name_en")
-        row[f"{key}_ar"] = value.get("name_ar")
+        if key in d:
+            value = d[key] or {}
+            row[f"{key}_code"], row[f"{key}_en"] = value.get("code"), value.get("name_en")
+            row[f"{key}_ar"] = value.get("name_ar")
     facility = d.get("facility") or {}
     row.update(facility_en=facility.get("name_en"), facility_ar=facility.get("name_ar"),
-               public_narrative=d["public_narrative"],
-               arrest_circumstances=d.get("arrest_circumstances"))
+               public_narrative=d["public_narrative"])
+    if "arrest_circumstances" in d:
+        row["arrest_circumstances"] = d["arrest_circumstances"]
     if "timeline" in d:
         row["timeline"] = " | ".join(
             f"{e['kind']} {e['date']}{' (est.)' if e['estimated'] else ''} "

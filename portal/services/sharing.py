@@ -168,7 +168,7 @@ def check_grant(req: GrantRequest, *, actor: Actor) -> _Checked:
     errors += problems
     saved, params, problems = _filter(req, actor)
     errors += problems
-    if not errors and not case_ids and saved is None:
+    if not req.references and not req.filter_id:
         errors.append(("references", _l("Choose the cases: list references, pick a saved "
                                         "filter, or both.")))
     if errors:

@@ -69,8 +69,9 @@ class GrantFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    org = SelectField(_l("Organisation"), coerce=_int_or_zero, choices=[],
+    org = SelectField(_l("Organisation"), coerce=_int_or_zero, choices=[], default=0,
                       validate_choice=False)
     state = SelectField(_l("State"), choices=[("", _l("Any"))] + list(STATE.items()),
                         default="active")
-    tier = SelectField(_l("Detail tier"), choices=[("", _l("Any"))] + list(TIER.items()))
+    tier = SelectField(_l("Detail tier"), choices=[("", _l("Any"))] + list(TIER.items()),
+                       default="")

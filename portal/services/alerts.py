@@ -105,7 +105,7 @@ def _raise(user: User, kind: str, *, now: datetime, actor: Actor, count: int | N
                  object_type="notice", object_id=notice.id,
                  detail={"kind": kind, "user": user.id, "org": user.organization_id})
     _mail_office(notice)
-    log.warning("Notice %r raised about %r", notice, user)
+    log.warning("Notice %s (%s) raised about user %s", notice.id, kind, user.id)
     return notice
 
 

@@ -273,3 +273,25 @@ def test_a6_submission_ignores_injected_organisation_and_status(client, users, o
     assert (sub.organization_id, sub.status, sub.submitted_by_id) == (
         orgs["a"].id, "pending", users["manager_a"].id)
     assert json.loads(sub.data)["case"]["status"] == "missing"
+
+
+@pytest.mark.parametrize("who, paths", [
+    ("staff", ["/reports/", "/notices/", "/notices/?show=all", "/submissions/queue",
+               "/submissions/queue?state=all", "/submissions/{sub}"]),
+    ("manager_a", ["/reports/colleagues", "/updates/", "/submissions/",
+                   "/submissions/new", "/submissions/{sub}", "/submissions/cases/{case}"]),
+])
+def test_oversight_pages_render_in_arabic(client, new_client, users, login, db, case_a, who,
+                                          paths):
+    case, _ = case_a
+    manager = login(users["manager_a"], the_client=new_client())
+    _propose_update(manager, case)
+    manager.get(f"/cases/{case.uid}")
+    sub, = _subs(db)
+    users[who].preferred_locale = "ar"
+    db.session.commit()
+    login(users[who])
+    for path in paths:
+        r = client.get(path.format(sub=sub.uid, case=case.uid))
+        assert r.status_code == 200, path
+        assert 'lang="ar" dir="rtl"' in r.get_data(as_text=True), path

@@ -53,6 +53,11 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
     from . import labels
     labels.register(app)
+    from . import oversight_labels
+    oversight_labels.register(app)
+    from .services import alerts, case_changes
+    alerts.init_app(app)
+    case_changes.init_app(app)
 
 
 def _migrations_dir():
@@ -68,9 +73,11 @@ def _load_user(user_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import account, auth, briefings, cases, events, main, organizations, users
+    from .blueprints import (account, api, auth, briefings, cases, events, main, notices,
+                             organizations, reports, sharing, submissions, updates, users)
 
-    for module in (main, auth, account, users, organizations, cases, events, briefings):
+    for module in (main, auth, account, users, organizations, cases, sharing, events, briefings,
+                   api, reports, notices, submissions, updates):
         app.register_blueprint(module.bp)
 
 

@@ -9,7 +9,8 @@ here: see visible_cases(), effective_tier() and redact() (issue "sharing").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from enum import IntFlag
 from functools import lru_cache
 from pathlib import Path
@@ -17,12 +18,15 @@ from pathlib import Path
 import yaml
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, exists, false, literal, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from . import crypto, refdata
 from .extensions import db
-from .models import PUBLISHED, Case, Event, EventOrganization, Role
+from .models import (PUBLISHED, Case, Event, EventOrganization, GrantCase, Organization, Role,
+                     ShareGrant, Source, SourceConsentOrg, TimelineEntry, utcnow)
 from .models.case_records import CONSENT_LEVELS
 from .partial_dates import month_of, year_of
 
@@ -149,13 +153,13 @@ TIER_RANK = {name: rank for rank, name in enumerate(TIERS)}
 
 
 def partner_case_filter(user) -> ColumnElement[bool]:
-    """SQL predicate of the cases a partner account may see: none until shares exist."""
-    return false()
+    """SQL predicate of the cases a partner account may see: its organisation's subset."""
+    return org_case_filter(user.organization_id)
 
 
 def partner_tier(user, case: Case) -> str | None:
-    """A partner's tier for `case` (highest active grant, capped by consent): none yet."""
-    return None
+    """A partner's tier for `case` (highest active grant, capped by consent); None = hidden."""
+    return effective_tiers_for_org(user.organization_id, [case.id]).get(case.id)
 
 
 def visible_cases(user) -> Select:
@@ -236,6 +240,13 @@ def _source_record(source) -> dict:
                         "date": source.consent_date, "method": source.consent_method}}
 
 
+def redact_options() -> tuple:
+    """Loader options fetching what redact() reads, for pages and exports (no N+1 queries)."""
+    return (selectinload(Case.timeline).selectinload(TimelineEntry.source),
+            selectinload(Case.sources).selectinload(Source.consent_orgs),
+            selectinload(Case.submissions), selectinload(Case.tag_rows))
+
+
 def redact(case: Case, tier: str) -> dict:
     """The case as a dict holding only the keys of `tier` (CONTRACT.md): a field above the
     tier is absent, not None. The only source of case data for pages, exports and PDFs."""
@@ -278,6 +289,241 @@ def redact(case: Case, tier: str) -> dict:
     return out
 
 
+# === Sharing (issue 4): share grants, consent, effective tiers ===============================
+# A partner organisation sees a case when an ACTIVE grant (not revoked, not expired, the
+# organisation active and not the office) covers it, by explicit membership or by the grant's
+# copied filter, AND the case's consent allows the organisation. Everything below is SQL: the
+# database decides, nothing is loaded and filtered in Python, and nothing is cached, so a
+# revocation, an expiry or a consent change applies from the next request.
+#
+# How several sources' consents combine (the most restrictive wins, as case_consent() shows
+# staff):
+#   * no source, or any source whose level is not a sharing level ("internal", or a value
+#     this code does not know: fail closed) → shared with nobody;
+#   * an organisation refused by ANY source never sees the case, whatever the grants;
+#   * sources at "named_partners" must EACH allow the organisation;
+#   * the identification tier needs at least one source that allows identification referral
+#     (redact() lists only those sources' relation and channel); otherwise it is capped at
+#     "detailed". Overriding a consent cap is not possible.
+SHARING_LEVELS = ("named_partners", "all_partners", "public")
+GRANTABLE = ("summary", "detailed", "identification")
+
+
+def _org_id(org) -> int:
+    return org if isinstance(org, int) else org.id
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    """An organisation's active grants, reduced to what the visibility SQL needs."""
+
+    org_id: int
+    explicit: dict[int, tuple[int, ...]]  # tier rank → ids of the active grants
+    filters: tuple[tuple[int, ColumnElement], ...]  # (tier rank, the copied filter's predicate)
+
+    @property
+    def empty(self) -> bool:
+        return not self.explicit
+
+    def ranks(self) -> set[int]:
+        return set(self.explicit)
+
+    def covers(self, ranks: set[int] | None = None) -> ColumnElement[bool]:
+        """The cases one of the grants at `ranks` (default: any) selects (consent aside)."""
+        ranks = self.ranks() if ranks is None else ranks
+        ids = [i for r in sorted(ranks) for i in self.explicit.get(r, ())]
+        if not ids:
+            return false()
+        named = exists().where(GrantCase.case_id == Case.id, GrantCase.grant_id.in_(ids))
+        return or_(named, *(pred for rank, pred in self.filters if rank in ranks))
+
+
+def grant_filter_predicate(params: dict | None) -> ColumnElement[bool] | None:
+    """The SQL predicate of a grant's copied filter; None when the grant has no filter.
+
+    A filter that no longer parses (reference data removed) or has no criterion selects
+    nothing: fail closed rather than share the whole register."""
+    from .search import filters as case_filters
+    from .search.query import apply_filters
+    if not params:
+        return None
+    f, errors = case_filters.parse(params)
+    if errors or not f.active:
+        return false()
+    where = apply_filters(select(Case.id), f, with_name=True).whereclause
+    return where if where is not None else false()
+
+
+def _coverage(org_id: int) -> _Coverage:
+    rows = db.session.execute(
+        select(ShareGrant.id, ShareGrant.tier, ShareGrant.filter_params)
+        .join(Organization, Organization.id == ShareGrant.organization_id)
+        .where(ShareGrant.organization_id == org_id, ShareGrant.revoked_at.is_(None),
+               ShareGrant.expires_at > utcnow(), Organization.active.is_(True),
+               Organization.kind != "office")
+        .order_by(ShareGrant.id)).all()
+    explicit: dict[int, list[int]] = {}
+    filters: list[tuple[int, ColumnElement]] = []
+    for grant_id, tier, params in rows:
+        if tier not in GRANTABLE:
+            continue  # an unknown tier in the database grants nothing (fail closed)
+        explicit.setdefault(TIER_RANK[tier], []).append(grant_id)
+        if params:
+            predicate = grant_filter_predicate(json.loads(params))
+            filters.append((TIER_RANK[tier], predicate))
+    return _Coverage(org_id, {r: tuple(ids) for r, ids in explicit.items()}, tuple(filters))
+
+
+def consent_allows(org) -> ColumnElement[bool]:
+    """SQL: the consent of every source of the case allows sharing with `org` (see above)."""
+    org_id = _org_id(org)
+    inner = aliased(Source)
+    unshareable = exists().where(Source.case_id == Case.id,
+                                 Source.consent_level.not_in(SHARING_LEVELS))
+    refused = exists().where(SourceConsentOrg.source_id == Source.id, Source.case_id == Case.id,
+                             SourceConsentOrg.organization_id == org_id,
+                             SourceConsentOrg.allowed.is_(False))
+    not_named = exists(select(inner.id).where(
+        inner.case_id == Case.id, inner.consent_level == "named_partners",
+        ~exists().where(SourceConsentOrg.source_id == inner.id,
+                        SourceConsentOrg.organization_id == org_id,
+                        SourceConsentOrg.allowed.is_(True))))
+    return and_(exists().where(Source.case_id == Case.id), ~unshareable, ~refused, ~not_named)
+
+
+def referral_allowed() -> ColumnElement[bool]:
+    """SQL: at least one source of the case allows identification referral."""
+    return exists().where(Source.case_id == Case.id, Source.identification_referral.is_(True))
+
+
+def org_case_filter(org) -> ColumnElement[bool]:
+    """SQL predicate of the cases organisation `org` (object or id) may see (not deletion)."""
+    coverage = _coverage(_org_id(org))
+    if coverage.empty:
+        return false()
+    return and_(coverage.covers(), consent_allows(coverage.org_id))
+
+
+def visible_cases_for_org(org) -> Select:
+    """The live cases a partner organisation may see, decided in SQL."""
+    return select(Case).where(Case.deleted_at.is_(None), org_case_filter(org))
+
+
+def _tier_rank(coverage: _Coverage) -> ColumnElement[int]:
+    """SQL: the effective tier rank of a visible case (highest grant, capped by consent)."""
+    ident, detailed = TIER_RANK["identification"], TIER_RANK["detailed"]
+    whens = []
+    if ident in coverage.explicit:
+        whens.append((and_(coverage.covers({ident}), referral_allowed()), ident))
+    if {ident, detailed} & coverage.ranks():
+        whens.append((coverage.covers({ident, detailed}), detailed))
+    if not whens:
+        return literal(TIER_RANK["summary"])
+    return sql_case(*whens, else_=TIER_RANK["summary"])
+
+
+def effective_tiers_for_org(org, case_ids) -> dict[int, str]:
+    """{case id: tier} for the cases among `case_ids` (ids, or a Select of ids) that `org`
+    may see, computed in one SQL query; a case it may not see is absent."""
+    coverage = _coverage(_org_id(org))
+    if coverage.empty:
+        return {}
+    if not isinstance(case_ids, Select):
+        case_ids = list(case_ids)
+        if not case_ids:
+            return {}
+    rows = db.session.execute(select(Case.id, _tier_rank(coverage)).where(
+        Case.id.in_(case_ids), Case.deleted_at.is_(None), coverage.covers(),
+        consent_allows(coverage.org_id)))
+    return {case_id: TIERS[rank] for case_id, rank in rows}
+
+
+def effective_tiers(user, cases) -> dict[int, str]:
+    """{case id: tier} for `user` over `cases` in one query (office: "office" for all)."""
+    live = [c.id for c in cases if c.deleted_at is None]
+    if user.is_office:
+        return dict.fromkeys(live, "office")
+    return effective_tiers_for_org(user.organization_id, live)
+
+
+def org_max_tier(org) -> str | None:
+    """The highest tier among an organisation's active grants (export headers), or None."""
+    coverage = _coverage(_org_id(org))
+    return TIERS[max(coverage.ranks())] if not coverage.empty else None
+
+
+def _month_bound(value: str, end: bool) -> int | None:
+    from .partial_dates import PartialDateError, parse
+    try:
+        parsed = parse(value[:7]) if value else None
+    except PartialDateError:
+        return None
+    return (parsed.hi if end else parsed.lo) if parsed else None
+
+
+def scoped_search(user, f):
+    """(the cases `user` may see, the filter to run over them).
+
+    For partners a criterion never reaches past what their tier shows: no tag criterion
+    (tags are office data), arrest periods by month (the summary tier shows the month), and
+    facility or perpetrator criteria look into the custody timeline only for cases seen at the
+    detailed tier or above (the summary tier shows the last facility and the party)."""
+    if user.is_office:
+        return visible_cases(user), f
+    coverage = _coverage(user.organization_id)
+    stmt = select(Case).where(Case.deleted_at.is_(None))
+    if coverage.empty:
+        return stmt.where(false()), f
+    stmt = stmt.where(coverage.covers(), consent_allows(coverage.org_id))
+    detailed = coverage.covers({TIER_RANK["detailed"], TIER_RANK["identification"]})
+    for wanted, column, entry_column in (
+            (f.facility_id, Case.last_facility_id, TimelineEntry.facility_id),
+            (f.perpetrator_id, Case.perpetrator_id, TimelineEntry.perpetrator_id)):
+        if wanted:
+            in_timeline = exists().where(TimelineEntry.case_id == Case.id,
+                                         entry_column == wanted)
+            stmt = stmt.where(or_(column == wanted, and_(detailed, in_timeline)))
+    scoped = replace(f, tag="", facility="", facility_id=None, perpetrator="",
+                     perpetrator_id=None, arrest_lo=_month_bound(f.arrest_from, False),
+                     arrest_hi=_month_bound(f.arrest_to, True))
+    return stmt, scoped
+
+
+def grants_covering(case: Case) -> list[ShareGrant]:
+    """The active grants that select `case` (explicitly or by filter), consent aside: for
+    staff, to show who may see the case and why."""
+    grants = db.session.scalars(
+        select(ShareGrant).join(Organization, Organization.id == ShareGrant.organization_id)
+        .where(ShareGrant.revoked_at.is_(None), ShareGrant.expires_at > utcnow(),
+               Organization.active.is_(True), Organization.kind != "office")
+        .order_by(ShareGrant.organization_id, ShareGrant.id)).all()
+    named = set(db.session.scalars(select(GrantCase.grant_id).where(GrantCase.case_id == case.id)))
+    out = []
+    for grant in grants:
+        if grant.tier not in GRANTABLE:
+            continue
+        predicate = grant_filter_predicate(grant.filter)
+        if grant.id in named or (predicate is not None and db.session.scalar(
+                select(Case.id).where(Case.id == case.id, predicate))):
+            out.append(grant)
+    return out
+
+
+def case_audience(case: Case) -> list[dict]:
+    """For staff: each organisation an active grant gives `case` to, with the highest tier
+    granted and the effective tier (None when the case's consent excludes the organisation)."""
+    by_org: dict[int, list[ShareGrant]] = {}
+    for grant in grants_covering(case):
+        by_org.setdefault(grant.organization_id, []).append(grant)
+    out = []
+    for org_id, grants in by_org.items():
+        granted = max((g.tier for g in grants), key=TIER_RANK.__getitem__)
+        out.append({"organization": grants[0].organization, "grants": grants,
+                    "granted": granted, "tier": effective_tiers_for_org(org_id, [case.id])
+                    .get(case.id) if case.deleted_at is None else None})
+    return out
+
+
 # --- events -----------------------------------------------------------------------------------
 
 class EventAccess(IntFlag):
@@ -300,10 +546,15 @@ def visible_events(user) -> Select[tuple[Event]]:
     cancelled) its organisation organises, co-organises or is invited to, and the proposals
     its organisation made (also once declined). Nobody else learns that an event exists.
     """
-    stmt = select(Event)
     if user.role in OFFICE_ROLES:
-        return stmt
-    org_id = user.organization_id
+        return select(Event)
+    return visible_events_for_org(user.organization_id)
+
+
+def visible_events_for_org(org) -> Select[tuple[Event]]:
+    """The events a partner organisation's accounts see (briefing packs use it too)."""
+    org_id = _org_id(org)
+    stmt = select(Event)
     takes_part = or_(Event.organizer_org_id == org_id,
                      Event.participants.any(EventOrganization.organization_id == org_id))
     return stmt.where(or_(and_(Event.status.in_(PUBLISHED), takes_part),
@@ -334,6 +585,34 @@ def get_event_or_404(event_id: int, *, need: EventAccess = EventAccess.view,
     if need not in event_access(event, user):
         abort(403)
     return event
+
+
+# === Partner submissions (issue 4, oversight) ===============================================
+
+def visible_submissions(user) -> Select:
+    """Partner submissions `user` may see: the office all, a partner its organisation's."""
+    from .models import PartnerSubmission
+    stmt = select(PartnerSubmission)
+    if user.is_office:
+        return stmt
+    return stmt.where(PartnerSubmission.organization_id == user.organization_id)
+
+
+def get_submission_or_404(uid: str, user):
+    """A submission by its public uid that `user` may see; 404 alike for missing and not
+    visible (another organisation's)."""
+    from .models import PartnerSubmission
+    if not isinstance(uid, str) or len(uid) != 36:
+        abort(404)
+    return db.one_or_404(visible_submissions(user).where(PartnerSubmission.uid == uid))
+
+
+def submission_case_visible(sub) -> bool:
+    """Whether the submitting organisation still sees the case its update is about (the
+    grant may have been revoked or have expired, or consent narrowed, since)."""
+    if sub.case_id is None:
+        return False
+    return sub.case_id in effective_tiers_for_org(sub.organization_id, [sub.case_id])
 
 
 def init_app(app: Flask) -> None:

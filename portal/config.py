@@ -78,6 +78,9 @@ class Default:
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = True
     OFFICE_ALERT_EMAIL: str | None = None
+    # Alert the office when a partner account opens or downloads this many cases within an
+    # hour (SECURITY.md §4.7 "soft alert at 100 per hour per user"); 0 turns it off.
+    ALERT_READS_PER_HOUR = 100
 
     # Keys kept outside the database: files generated into instance/ on first start, or
     # given explicitly (in production, outside the data directory).
@@ -85,6 +88,9 @@ class Default:
     FIELD_KEY_FILE: str | None = None
     AUDIT_KEY_FILE: str | None = None
     BACKUP_KEY_FILE: str | None = None
+
+    # Share grants (issue 4): the longest a grant may run before it must be renewed.
+    SHARE_GRANT_MAX_DAYS = 730
 
     PACK_DIR: str | None = None
     PACK_RETENTION_DAYS = 14

@@ -71,3 +71,11 @@ def load_demo() -> list[tuple[str, str, str]]:
 from .demo_cases import load_demo_cases  # noqa: E402  (the case register's demo data)
 
 EXTRA_LOADERS.append(load_demo_cases)
+
+from .demo_sharing import load_demo_sharing  # noqa: E402  (share grants, issue 4)
+
+EXTRA_LOADERS.append(load_demo_sharing)
+
+from .demo_oversight import load_demo_submissions  # noqa: E402  (partner submissions, issue 4)
+
+EXTRA_LOADERS.append(load_demo_submissions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from pathlib import Path
 
@@ -125,6 +126,11 @@ def _handle_http(exc: HTTPException):
         return exc
     if exc.code == 403 and current_user.is_authenticated:
         _audit_refusal("authz_fail", exc.code)
+    elif exc.code == 404 and current_user.is_authenticated:
+        _audit_object_refusal()
+    if request.path.startswith("/api/"):  # the JSON API answers in JSON, errors included
+        from flask import jsonify
+        return jsonify(error=exc.code, message=_error_text(exc.code)[1]), exc.code
     response = error_page(exc.code)
     if exc.code == 429 or exc.code == 503:
         resp = app_response(response)
@@ -144,6 +150,36 @@ def _audit_refusal(action: str, code: int) -> None:
         audit.record(action, current_actor(), object_type="endpoint",
                      object_id=request.endpoint or "", outcome="denied",
                      detail={"status": code, "method": request.method})
+        db.session.commit()
+    except Exception:  # never let the audit of a refusal turn it into a 500
+        db.session.rollback()
+        log.exception("could not audit a refusal")
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _audit_object_refusal() -> None:
+    """A 404 on an object-scoped endpoint (a case, grant, event... not visible or missing) is
+    a refused attempt: audited like a 403, with the object's public id when well formed
+    (never the raw value: it may be anything, e.g. 10 kB of text)."""
+    from .access import load_policy
+    from .services import alerts
+    rule = load_policy().get(request.endpoint or "")
+    if rule is None or rule.object is None:
+        return
+    uid = str((request.view_args or {}).get("uid", ""))
+    detail = {"status": 404, "method": request.method, "endpoint": request.endpoint}
+    try:
+        db.session.rollback()
+        if rule.object == "case":
+            # Tells a refused case from a missing sub-object of a visible one, and raises
+            # the office's alert (services/alerts.py, issue 4).
+            alerts.record_case_refusal(uid, current_actor(), current_user, detail=detail)
+        else:
+            audit.record("authz_fail", current_actor(), object_type=rule.object,
+                         object_id=uid if _UUID.match(uid) else "", outcome="denied",
+                         detail=detail)
         db.session.commit()
     except Exception:  # never let the audit of a refusal turn it into a 500
         db.session.rollback()

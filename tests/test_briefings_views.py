@@ -1,7 +1,8 @@
 """Briefing packs through the web and the CLI: generate, progress, download, verify, expire.
 
-The case register does not exist in this branch: data.pack_cases/pack_events are replaced by
-fictional CONTRACT.md dicts (tests/briefing_data.py), keyed by the recipient organisation.
+Most tests replace data.pack_cases/pack_events by fictional CONTRACT.md dicts
+(tests/briefing_data.py), keyed by the recipient organisation; tests/test_sharing_packs.py
+builds packs from the real register and share grants.
 """
 
 from __future__ import annotations
@@ -217,12 +218,14 @@ def test_background_failure_is_reported_cleanly(client, users, orgs, login, shar
     assert "pack_failed" in actions()
 
 
-def test_pack_fails_clearly_while_the_case_register_is_not_wired(client, users, orgs, login):
+def test_pack_for_an_organisation_without_shared_cases_fails_clearly(client, users, orgs,
+                                                                      login):
+    """The register is wired (services/briefings/data.py): nothing shared, nothing to pack."""
     login(users["staff"])
     response = generate(client, orgs)
-    assert response.status_code == 503
-    assert "case data for this pack is not available" in response.get_data(as_text=True)
-    assert latest_pack().error == "data"
+    assert response.status_code == 422
+    assert "No cases match this selection" in response.get_data(as_text=True)
+    assert latest_pack().error == "empty"
 
 
 def test_expiry_removes_files_and_keeps_the_record(client, users, orgs, login, shared, runner,
@@ -315,10 +318,10 @@ def test_cli_renders_a_fictional_sample_pack(runner, orgs, tmp_path):
     assert _db.session.scalar(select(BriefingPack)) is None  # samples are not recorded
 
 
-def test_cli_render_reports_missing_case_data(runner, orgs, tmp_path):
+def test_cli_render_reports_an_organisation_without_shared_cases(runner, orgs, tmp_path):
     result = runner.invoke(args=["briefings", "render", "--org", str(orgs["a"].id), "--lang",
                                  "en", "--out", str(tmp_path / "x.pdf")])
-    assert result.exit_code != 0 and "not available" in result.output
+    assert result.exit_code != 0 and "No cases match" in result.output
 
 
 def test_pack_events_are_the_recipients_own_upcoming_joint_events(app, db, users, orgs, clock):

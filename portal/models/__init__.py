@@ -9,8 +9,10 @@ from .case_records import Source, SourceConsentOrg, Submission, TimelineEntry
 from .cases import (Case, CaseConflict, CaseTag, NotDuplicate, ReferenceCounter, SavedFilter)
 from .organizations import Organization
 from .outbox import OutboxMessage
+from .oversight import CaseChange, Notice, PartnerSubmission
 from .reference import District, Facility, Governorate, PerpetratorParty
 from .sessions import UserSession
+from .sharing import GRANT_TIERS, GrantCase, ShareGrant
 from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
@@ -18,7 +20,8 @@ __all__ = [
     "EventKind", "EventOrganization", "EventStatus", "Material", "Rsvp", "BriefingPack", "PackStatus",
     "AuditEvent", "AuditHead", "Case", "CaseConflict", "CaseTag", "District", "Facility",
     "Governorate", "Invitation", "LoginThrottle", "NotDuplicate", "OrgKind", "Organization",
-    "OutboxMessage", "PerpetratorParty", "RecoveryCode", "ReferenceCounter", "Role",
-    "SavedFilter", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
+    "OutboxMessage", "PerpetratorParty", "CaseChange", "Notice", "PartnerSubmission",
+    "RecoveryCode", "ReferenceCounter", "Role", "SavedFilter", "GRANT_TIERS", "GrantCase",
+    "ShareGrant", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
     "UserSession", "utcnow",
 ]

@@ -12,7 +12,8 @@ from .base import UTCDateTime, utcnow
 
 TIMELINE_KINDS = ("arrest", "held", "transfer", "sighting", "court", "release", "death",
                   "identification")
-SOURCE_KINDS = ("family", "released_detainee", "witness", "document", "media", "other")
+SOURCE_KINDS = ("family", "released_detainee", "witness", "document", "media", "partner",
+                "other")  # "partner": a partner organisation's accepted submission
 RELIABILITY = ("high", "medium", "low", "unknown")
 CONSENT_LEVELS = ("internal", "named_partners", "all_partners", "public")
 CONSENT_METHODS = ("written", "oral_recorded", "oral_witnessed", "electronic")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import Integer, Select, column, exists, func, select, text
+from sqlalchemy import Integer, Select, bindparam, column, exists, func, select, text
 
 from ..extensions import db
 from ..models import Case, CaseTag, TimelineEntry
@@ -137,16 +137,19 @@ def _index_ids(groups, limit: int | None = None):
     """A SELECT of case ids matching the boolean query through the database's index; with
     `limit` (the broad stages) only the best-ranked (SQLite: bm25) or first matches."""
     if db.engine.dialect.name == "postgresql":
+        # Unique bind names: several of these may sit in one statement (share grants'
+        # filters in the visibility predicate).
         stmt = (select(Case.id).where(Case.deleted_at.is_(None)).where(text(
             "to_tsvector('simple'::regconfig, cases.search_ar || ' ' || cases.search_sk) "
-            "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(tsq=_tsquery(groups))))
+            "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(
+                bindparam("tsq", _tsquery(groups), unique=True))))
         return stmt.limit(limit) if limit else stmt
     sql = "SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m"
-    params = {"m": _fts5(groups)}
+    params = [bindparam("m", _fts5(groups), unique=True)]
     if limit:
         sql += " ORDER BY rank LIMIT :n"
-        params["n"] = limit
-    return text(sql).bindparams(**params).columns(column("rowid", Integer))
+        params.append(bindparam("n", limit, unique=True))
+    return text(sql).bindparams(*params).columns(column("rowid", Integer))
 
 
 def _fuzzy_ids(tokens: list[QueryToken]):
@@ -207,21 +210,24 @@ class Page:
         return self.page + 1
 
 
-def _load(ids: list[int]) -> list[Case]:
+def _load(ids: list[int], options=()) -> list[Case]:
     if not ids:
         return []
-    by_id = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    by_id = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids))
+                                                 .options(*options))}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50) -> Page:
-    """One page of the register for a visibility-scoped select, filters and sort applied."""
+def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
+              options=()) -> Page:
+    """One page of the register for a visibility-scoped select, filters and sort applied
+    (`options`: loader options for the page's cases, e.g. what redact() reads)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
-    if f.q:
-        ids = ranked_ids(filtered, f.q)
+    if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
+        ids = ranked_ids(filtered, f.q)  # as in exports (apply_filters with_name)
         start = (page - 1) * per_page
-        return Page(_load(ids[start:start + per_page]), page, per_page, len(ids),
+        return Page(_load(ids[start:start + per_page], options), page, per_page, len(ids),
                     len(ids) >= CANDIDATE_CAP)
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
@@ -229,4 +235,4 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50)
     ids = list(db.session.scalars(ids_stmt))
     counted = filtered.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(counted))
-    return Page(_load(ids), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
+    return Page(_load(ids, options), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)

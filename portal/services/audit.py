@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -27,6 +28,11 @@ class Actor:
     @classmethod
     def system(cls) -> "Actor":
         return cls(user_id=None, org_id=None, request_id="cli")
+
+
+# Functions called with each event just appended, in the same transaction (the alerts of
+# services/alerts.py watch reads and refusals here). A listener may write, never commit.
+LISTENERS: list[Callable[[AuditEvent, "Actor"], None]] = []
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -64,6 +70,8 @@ def record(action: str, actor: Actor | None, *, object_type: str = "", object_id
     head.last_seq, head.last_hash = event.seq, event.row_hmac
     db.session.add(event)
     db.session.flush()
+    for listener in LISTENERS:
+        listener(event, actor)
     return event
 
 

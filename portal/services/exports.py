@@ -13,11 +13,10 @@ import re
 from collections.abc import Iterator
 
 from sqlalchemy import Select
-from sqlalchemy.orm import selectinload
 
-from ..access import TIER_RANK, effective_tier, redact
+from ..access import TIER_RANK, effective_tiers, redact, redact_options
 from ..extensions import db
-from ..models import Case, Source, TimelineEntry
+from ..models import Case
 from . import audit
 from .audit import Actor
 
@@ -36,18 +35,16 @@ def neutralise(value) -> str:
     return text
 
 
-def _cases(stmt: Select) -> Iterator[Case]:
-    """Every case of `stmt`, chunk by chunk (keyset on id), eager-loading what redact uses."""
+def _chunks(stmt: Select) -> Iterator[list[Case]]:
+    """The cases of `stmt`, chunk by chunk (keyset on id), eager-loading what redact uses."""
     last = 0
-    options = (selectinload(Case.timeline).selectinload(TimelineEntry.source),
-               selectinload(Case.sources).selectinload(Source.consent_orgs),
-               selectinload(Case.submissions), selectinload(Case.tag_rows))
+    options = redact_options()
     while True:
         chunk = list(db.session.scalars(stmt.where(Case.id > last).order_by(Case.id)
                                         .limit(CHUNK).options(*options)))
         if not chunk:
             return
-        yield from chunk
+        yield chunk
         last = chunk[-1].id
         db.session.rollback()  # end the read transaction (SQLite: release the lock)
         for case in chunk:  # and let the chunk go (cascades to its timeline and sources)
@@ -55,29 +52,40 @@ def _cases(stmt: Select) -> Iterator[Case]:
 
 
 def redacted(stmt: Select, user, tier_cap: str) -> Iterator[dict]:
-    """The visible cases of `stmt` as redact() dicts, each at min(its tier, `tier_cap`)."""
+    """The visible cases of `stmt` as redact() dicts, each at min(its tier, `tier_cap`); the
+    tiers of a chunk come from one query of the gate (access.effective_tiers)."""
     cap = TIER_RANK[tier_cap]
-    for case in _cases(stmt):
-        tier = effective_tier(user, case)
-        if tier is None:
-            continue
-        yield redact(case, tier if TIER_RANK[tier] <= cap else tier_cap)
+    for chunk in _chunks(stmt):
+        tiers = effective_tiers(user, chunk)
+        for case in chunk:
+            tier = tiers.get(case.id)
+            if tier is None:
+                continue
+            yield redact(case, tier if TIER_RANK[tier] <= cap else tier_cap)
 
 
 def _flat(d: dict) -> dict:
-    names, parents = d["names"], d.get("parents", {})
-    row = {"reference": d["reference"], "uid": d["uid"], "tier": d["tier"], **names, **parents,
-           "aliases": "; ".join(d["aliases"]), "sex": d["sex"], "birth_year": d["birth_year"],
-           "birth_date": d.get("birth_date"), "status": d["status"],
-           "arrest_month": d["arrest_month"], "arrest_date": d.get("arrest_date")}
+    """One CSV row: only the columns of the keys the dict holds (a field above the tier is
+    not an empty column, it is no column at all)."""
+    names = d["names"]
+    row = {"reference": d["reference"], "uid": d["uid"], "tier": d["tier"], **names,
+           **d.get("parents", {}), "aliases": "; ".join(d["aliases"]), "sex": d["sex"],
+           "birth_year": d["birth_year"]}
+    if "birth_date" in d:
+        row["birth_date"] = d["birth_date"]
+    row.update(status=d["status"], arrest_month=d["arrest_month"])
+    if "arrest_date" in d:
+        row["arrest_date"] = d["arrest_date"]
     for key in ("governorate", "district", "perpetrator"):
-        value = d.get(key) or {}
-        row[f"{key}_code"], row[f"{key}_en"] = value.get("code"), value.get("name_en")
-        row[f"{key}_ar"] = value.get("name_ar")
+        if key in d:
+            value = d[key] or {}
+            row[f"{key}_code"], row[f"{key}_en"] = value.get("code"), value.get("name_en")
+            row[f"{key}_ar"] = value.get("name_ar")
     facility = d.get("facility") or {}
     row.update(facility_en=facility.get("name_en"), facility_ar=facility.get("name_ar"),
-               public_narrative=d["public_narrative"],
-               arrest_circumstances=d.get("arrest_circumstances"))
+               public_narrative=d["public_narrative"])
+    if "arrest_circumstances" in d:
+        row["arrest_circumstances"] = d["arrest_circumstances"]
     if "timeline" in d:
         row["timeline"] = " | ".join(
             f"{e['kind']} {e['date']}{' (est.)' if e['estimated'] else ''} "
@@ -135,7 +143,16 @@ def json_stream(dicts: Iterator[dict]) -> Iterator[str]:
     yield "\n]}\n"
 
 
-def record_export(actor: Actor, *, fmt: str, tier: str, filters: int) -> None:
-    """Exports are sensitive reads: audited (ids and counts only) before streaming starts."""
+def record_export(actor: Actor, *, fmt: str, tier: str, filters: int,
+                  count: int | None = None) -> None:
+    """Exports are sensitive reads: audited (ids and counts only) before streaming starts.
+    `count` (the cases selected) feeds the access report and the bulk-read alert."""
     audit.record("cases_exported", actor, object_type="case",
-                 detail={"format": fmt, "tier": tier, "filters": filters})
+                 detail={"format": fmt, "tier": tier, "filters": filters, "count": count})
+
+
+def count_selected(stmt: Select) -> int:
+    """How many cases `stmt` selects (counted in the database before an export)."""
+    from sqlalchemy import func, select
+    ids = stmt.with_only_columns(Case.id).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0

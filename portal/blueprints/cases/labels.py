@@ -11,7 +11,7 @@ KIND = {"arrest": _l("Arrest"), "held": _l("Held at a facility"), "transfer": _l
         "death": _l("Death"), "identification": _l("Identification")}
 SOURCE_KIND = {"family": _l("Family"), "released_detainee": _l("Released detainee"),
                "witness": _l("Witness"), "document": _l("Document"), "media": _l("Media"),
-               "other": _l("Other")}
+               "partner": _l("Partner organisation"), "other": _l("Other")}
 RELIABILITY = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low"),
                "unknown": _l("Not assessed")}
 CONSENT = {"internal": _l("Office only"), "named_partners": _l("Named partners only"),

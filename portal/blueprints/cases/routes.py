@@ -14,7 +14,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ... import refdata
-from ...access import deleted_cases, effective_tier, get_case_or_404, redact, visible_cases
+from ...access import (case_audience, deleted_cases, effective_tier, effective_tiers,
+                       get_case_or_404, redact, redact_options, scoped_search)
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, CaseConflict, Role, SavedFilter
@@ -52,9 +53,12 @@ def form_errors_from(form, exc: CaseInvalid) -> None:
 def index():
     f, errors = case_filters.parse(request.args)
     page = request.args.get("page", 1, type=int) or 1
-    result = None if errors else case_page(visible_cases(current_user), f, page=page,
-                                           per_page=PER_PAGE)
-    rows = [redact(c, "summary") for c in result.items] if result else []
+    result, rows = None, []
+    if not errors:
+        stmt, scoped = scoped_search(current_user, f)
+        result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options())
+        tiers = effective_tiers(current_user, result.items)  # one query for the whole page
+        rows = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)
                                .order_by(SavedFilter.name)).all()
     return render_template("cases/index.html", f=f, errors=errors, page=result, rows=rows,
@@ -92,11 +96,14 @@ def detail(uid: str):
     tier = effective_tier(current_user, case) or "office"  # deleted: admins only reach here
     case_service.record_view(case, actor=current_actor(), tier=tier)
     data = redact(case, tier)
-    dups = duplicates_of(case) if tier == "office" and not case.is_deleted else []
+    office = tier == "office" and not case.is_deleted
+    dups = duplicates_of(case) if office else []
+    audience = case_audience(case) if office else []  # who else sees it (staff only)
     db.session.commit()
     return render_template("cases/detail.html", case=data, deleted=case.is_deleted,
                            duplicates=dups, dup_rows={d.case.id: redact(d.case, "summary")
-                                                      for d in dups}, form=EmptyForm())
+                                                      for d in dups}, form=EmptyForm(),
+                           audience=audience)
 
 
 @bp.route("/<uid>/json")

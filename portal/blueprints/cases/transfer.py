@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import crypto
-from ...access import visible_cases
+from ...access import org_max_tier, scoped_search
 from ...extensions import db
 from ...search import filters as case_filters
 from ...search.query import apply_filters
@@ -108,9 +108,13 @@ def _export(fmt: str):
     form = ExportForm(request.args)
     if errors or not form.validate():
         abort(400)
-    tier = form.tier.data if current_user.is_office else "identification"
-    stmt = apply_filters(visible_cases(current_user), f, with_name=True)
-    exports.record_export(current_actor(), fmt=fmt, tier=tier, filters=len(f.params()))
+    # Partners: each case at its own tier, the header of their highest grant (as on screen).
+    tier = form.tier.data if current_user.is_office else (
+        org_max_tier(current_user.organization_id) or "summary")
+    stmt, scoped = scoped_search(current_user, f)
+    stmt = apply_filters(stmt, scoped, with_name=True)
+    exports.record_export(current_actor(), fmt=fmt, tier=tier, filters=len(f.params()),
+                          count=exports.count_selected(stmt))
     db.session.commit()
     dicts = exports.redacted(stmt, current_user, tier)
     if fmt == "csv":

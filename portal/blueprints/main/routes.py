@@ -17,13 +17,17 @@ from . import bp
 # Main navigation: shown to a user only where the policy lets their role in.
 NAV = (
     ("main.index", _l("Home")),
+    ("updates.index", _l("What's new")),
     ("cases.index", _l("Cases")),
     ("sharing.index", _l("Sharing")),
     ("events.index", _l("Events")),
     ("briefings.index", _l("Briefing packs")),
+    ("submissions.index", _l("Submissions")),
+    ("submissions.queue", _l("Submissions")),
     ("users.index", _l("People")),
     ("organizations.index", _l("Organisations")),
-    ("audit.index", _l("Access report")),
+    ("reports.index", _l("Access report")),
+    ("reports.colleagues", _l("Colleagues' activity")),
 )
 
 

@@ -1,31 +1,27 @@
 """Where a pack's case and event data come from: the ONE integration point with access.py.
 
 A pack is built from the redaction dictionary of CONTRACT.md and nothing else: for every case
-the recipient organisation may see, `access.redact(case, access.effective_tier(...))`. The
-renderer never sees an ORM object, and this module is the only part of the briefings area
-that talks to the case register or the events area.
-
-INTEGRATION (once the case register and sharing land; see the report on issue 6):
-  1. `_recipient_principal()` gives access.py an organisation-level principal (a partner
-     viewer of the recipient organisation with no personal grants). If access.py grows an
-     org-level API (e.g. `visible_cases_for_org(org)`), call that instead.
-  2. `pack_cases()`: replace the `raise PackDataUnavailable` with the block marked
-     INTEGRATION below (visible_cases → selection → effective_tier → redact).
-  3. `saved_filters()`: list the saved filters of the cases area the user may apply.
-  4. `pack_events()`: wired to access.visible_events (done).
-Until then both raise PackDataUnavailable and a pack fails with a clear message; the tests
-replace these functions with fictional dicts that follow CONTRACT.md exactly.
+the recipient organisation may see, `access.redact(case, tier)` with the tier from
+`access.effective_tiers_for_org()`. Visibility is the organisation-level API of the gate
+(`access.visible_cases_for_org`, `access.visible_events_for_org`), so a pack shows exactly
+what the organisation's own accounts see on screen. The renderer never sees an ORM object,
+and this module is the only part of the briefings area that talks to the case register or
+the events area.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
-from ...models import Organization, User
+from sqlalchemy import Select, func, select
+
+from ...extensions import db
+from ...models import Case, Organization, SavedFilter, User
 
 
 class PackDataUnavailable(RuntimeError):
-    """The case register or the events area is not wired into the briefings area yet."""
+    """The pack's case data cannot be built (for example its saved filter is gone)."""
 
 
 @dataclass(frozen=True)
@@ -46,63 +42,50 @@ class Selection:
                 "references": list(self.references)}
 
 
-@dataclass(frozen=True)
-class _RecipientPrincipal:
-    """The recipient organisation as access.py's `user` argument: a partner viewer of that
-    organisation, so the pack shows exactly what the organisation's own screens show."""
-
-    organization: Organization
-    role: str = "partner_viewer"
-    is_office: bool = False
-    is_authenticated: bool = True
-
-    @property
-    def organization_id(self) -> int:
-        return self.organization.id
-
-
-def _recipient_principal(org: Organization) -> _RecipientPrincipal:
-    return _RecipientPrincipal(organization=org)
+def _selected(recipient: Organization, selection: Selection) -> Select:
+    """The recipient's visible cases within `selection`, as a query (access decides)."""
+    from ... import access
+    from ...search import filters as case_filters
+    from ...search.query import apply_filters
+    stmt = access.visible_cases_for_org(recipient)
+    if selection.mode == "references":
+        stmt = stmt.where(Case.reference.in_(list(selection.references) or [""]))
+    elif selection.mode == "filter":
+        saved = db.session.get(SavedFilter, selection.filter_id or 0)
+        if saved is None:
+            raise PackDataUnavailable("the saved filter of this pack is gone")
+        f, errors = case_filters.parse(json.loads(saved.params or "{}"))
+        if errors:
+            raise PackDataUnavailable("the saved filter of this pack is no longer valid")
+        stmt = apply_filters(stmt, f, with_name=True)
+    return stmt
 
 
 def pack_cases(recipient: Organization, selection: Selection) -> list[dict]:
     """The redacted case dicts (CONTRACT.md) the recipient may see, within `selection`,
-    ordered by reference. Raises PackDataUnavailable until the case register is wired."""
+    ordered by reference, each at the organisation's effective tier."""
     from ... import access
-    if not hasattr(access, "redact"):
-        raise PackDataUnavailable("the case register is not available yet")
-    # INTEGRATION (sketch, to be completed at merge with the cases and sharing areas):
-    #   principal = _recipient_principal(recipient)
-    #   stmt = access.visible_cases(principal)
-    #   if selection.mode == "references":
-    #       stmt = stmt.where(Case.reference.in_(selection.references))
-    #   elif selection.mode == "filter":
-    #       stmt = apply_saved_filter(stmt, selection.filter_id)   # from the cases area
-    #   out = []
-    #   for case in db.session.scalars(stmt.order_by(Case.reference)):
-    #       tier = access.effective_tier(principal, case)
-    #       if tier is not None:
-    #           out.append(access.redact(case, tier))
-    #   return out
-    raise PackDataUnavailable("the case register is not wired into briefing packs yet")
+    stmt = _selected(recipient, selection)
+    tiers = access.effective_tiers_for_org(
+        recipient, stmt.with_only_columns(Case.id).order_by(None))
+    cases = db.session.scalars(stmt.order_by(Case.reference)
+                               .options(*access.redact_options())).all()
+    return [access.redact(case, tiers[case.id]) for case in cases if case.id in tiers]
 
 
 def count_cases(recipient: Organization, selection: Selection) -> int:
     """How many cases a pack would hold (decides foreground or background generation)."""
-    # INTEGRATION: a COUNT over the same visible_cases() query is cheaper than this.
-    return len(pack_cases(recipient, selection))
+    ids = _selected(recipient, selection).with_only_columns(Case.id).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 def pack_events(recipient: Organization, *, limit: int = 20) -> list[dict]:
     """Upcoming joint events with the recipient (CONTRACT.md event dicts), soonest first:
     exactly the published events the organisation's own accounts see (access.visible_events),
     never proposals or the office's internal ones."""
-    from sqlalchemy import select
-
     from ... import access
-    from ...extensions import db
     from ...models import PUBLISHED, Event, utcnow
-    stmt = (access.visible_events(_recipient_principal(recipient))
+    stmt = (access.visible_events_for_org(recipient)
             .where(Event.status.in_(PUBLISHED), Event.ends_at >= utcnow())
             .order_by(Event.starts_at).limit(limit))
     return [_event_dict(event) for event in db.session.scalars(stmt)]
@@ -118,7 +101,9 @@ def _event_dict(event) -> dict:
 
 
 def saved_filters(user: User) -> list[tuple[int, str]]:
-    """(id, label) of the saved case filters `user` may apply; none until the cases area
-    provides them."""
-    # INTEGRATION: the cases area's saved filters visible to `user`.
-    return []
+    """(id, label) of the saved case filters `user` may apply: staff their own and those
+    shared with the office; partners none (saved filters belong to the office)."""
+    if not user.is_office:
+        return []
+    from ..sharing import usable_filters
+    return [(f.id, f.name) for f in db.session.scalars(usable_filters(user.id))]

@@ -30,6 +30,7 @@ SOURCE_KIND_LABELS = {
     "document": _l("Document"),
     "witness": _l("Witness"),
     "media": _l("Media"),
+    "partner": _l("Partner organisation"),
 }
 
 TIER_LABELS = {

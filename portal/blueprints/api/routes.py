@@ -1,0 +1,44 @@
+"""A minimal read-only JSON API over the case register (policy: portal/policy/api.yaml).
+
+Session authentication through the same gate as the pages (401 JSON when not signed in);
+every case comes from access.redact() at the reader's effective tier, exactly as on screen.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from ...access import (effective_tier, effective_tiers, get_case_or_404, redact, redact_options,
+                       scoped_search)
+from ...extensions import db
+from ...search import filters as case_filters
+from ...search.query import case_page
+from ...services import cases as case_service
+from ...web import current_actor
+from . import bp
+
+PER_PAGE = 50
+
+
+@bp.route("/cases")
+def cases():
+    f, errors = case_filters.parse(request.args)
+    if errors:
+        return jsonify(error=400, fields=sorted({name for name, _m in errors})), 400
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    stmt, scoped = scoped_search(current_user, f)
+    result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options())
+    tiers = effective_tiers(current_user, result.items)
+    return jsonify(cases=[redact(c, tiers[c.id]) for c in result.items if c.id in tiers],
+                   page=result.page, per_page=result.per_page, total=result.total,
+                   capped=result.capped)
+
+
+@bp.route("/cases/<uid>")
+def case(uid: str):
+    found = get_case_or_404(uid, current_user)
+    tier = effective_tier(current_user, found)
+    case_service.record_view(found, actor=current_actor(), tier=tier)
+    db.session.commit()
+    return jsonify(redact(found, tier))

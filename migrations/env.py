@@ -67,6 +67,15 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out of autogenerate what only migrations manage: the case search shadow
+    table (SQLite FTS5, migration 0002) and the PostgreSQL search expression indexes."""
+    if reflected and compare_to is None and name and (
+            name.startswith("cases_fts") or name.startswith("ix_cases_search_")):
+        return False
+    return True
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -88,6 +97,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

@@ -68,9 +68,9 @@ def _load_user(user_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import account, auth, briefings, events, main, organizations, users
+    from .blueprints import account, auth, briefings, cases, events, main, organizations, users
 
-    for module in (main, auth, account, users, organizations, events, briefings):
+    for module in (main, auth, account, users, organizations, cases, events, briefings):
         app.register_blueprint(module.bp)
 
 

@@ -17,10 +17,14 @@ from pathlib import Path
 import yaml
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
+from . import crypto, refdata
 from .extensions import db
-from .models import PUBLISHED, Event, EventOrganization, Role
+from .models import PUBLISHED, Case, Event, EventOrganization, Role
+from .models.case_records import CONSENT_LEVELS
+from .partial_dates import month_of, year_of
 
 ALL_ROLES = frozenset(r.value for r in Role)
 OFFICE_ROLES = frozenset({Role.admin.value, Role.staff.value})
@@ -133,6 +137,145 @@ def assignable_roles(actor) -> list[str]:
     if actor.role == Role.partner_manager.value:
         return [Role.partner_manager.value, Role.partner_viewer.value]
     return []
+
+
+# === Cases (issue 3, the case register) =====================================================
+# Which cases a user sees, at which detail tier, and the one serialiser (redact) that every
+# view, export, JSON answer and PDF uses. The sharing area extends partner_case_filter() and
+# partner_tier(); nothing else in the portal decides case visibility.
+
+TIERS = ("summary", "detailed", "identification", "office")
+TIER_RANK = {name: rank for rank, name in enumerate(TIERS)}
+
+
+def partner_case_filter(user) -> ColumnElement[bool]:
+    """SQL predicate of the cases a partner account may see: none until shares exist."""
+    return false()
+
+
+def partner_tier(user, case: Case) -> str | None:
+    """A partner's tier for `case` (highest active grant, capped by consent): none yet."""
+    return None
+
+
+def visible_cases(user) -> Select:
+    """The cases `user` may see, decided in SQL (office: every case not deleted)."""
+    stmt = select(Case).where(Case.deleted_at.is_(None))
+    if user.is_office:
+        return stmt
+    return stmt.where(partner_case_filter(user))
+
+
+def deleted_cases(user) -> Select:
+    """Soft-deleted cases, for an admin to restore (nobody else sees them)."""
+    stmt = select(Case).where(Case.deleted_at.is_not(None))
+    return stmt if user.role == Role.admin.value else stmt.where(false())
+
+
+def effective_tier(user, case: Case) -> str | None:
+    """"office" for admin and staff; for partners their grant tier; None = not visible."""
+    if case.deleted_at is not None:
+        return None
+    if user.is_office:
+        return "office"
+    return partner_tier(user, case)
+
+
+def get_case_or_404(uid: str, user, *, include_deleted: bool = False) -> Case:
+    """A case by its public uid that `user` may see; 404 alike for missing and not visible.
+
+    Admins may open soft-deleted cases (to restore them) with include_deleted=True.
+    """
+    if not isinstance(uid, str) or len(uid) != 36:
+        abort(404)
+    if include_deleted and user.role == Role.admin.value:
+        case = db.session.scalar(select(Case).where(Case.uid == uid))
+    else:
+        case = db.session.scalar(visible_cases(user).where(Case.uid == uid))
+    if case is None or (case.deleted_at is None and effective_tier(user, case) is None):
+        abort(404)
+    return case
+
+
+def case_consent(case: Case) -> dict:
+    """The case's consent: the most restrictive level among its sources ("internal" when
+    none is recorded), organisations refused by any source, allowed by all named ones."""
+    sources = list(case.sources)
+    if not sources:
+        return {"level": "internal", "allowed_orgs": [], "refused_orgs": [],
+                "identification_referral": False}
+    level = min((s.consent_level for s in sources), key=CONSENT_LEVELS.index)
+    refused = sorted({o for s in sources for o in s.orgs(False)})
+    named = [set(s.orgs(True)) for s in sources if s.consent_level == "named_partners"]
+    allowed = sorted(set.intersection(*named) - set(refused)) if named else []
+    return {"level": level, "allowed_orgs": allowed, "refused_orgs": refused,
+            "identification_referral": any(s.identification_referral for s in sources)}
+
+
+def _timeline_entry(entry, office: bool) -> dict:
+    out = {"kind": entry.kind, "date": entry.date, "estimated": bool(entry.estimated),
+           "place": entry.place, "facility": refdata.facility(entry.facility_id),
+           "perpetrator": refdata.perpetrator(entry.perpetrator_id), "unit": entry.unit,
+           "source_kind": entry.source.kind if entry.source else ""}
+    if office:
+        out.update(id=entry.id, source_id=entry.source_id)
+    return out
+
+
+def _source_record(source) -> dict:
+    def clear(blob: bytes | None, context: bytes) -> str:
+        return crypto.decrypt(blob, context=context) if blob else ""
+    return {"id": source.id, "kind": source.kind, "relation": source.relation,
+            "informant": clear(source.informant_enc, b"informant"),
+            "contact": clear(source.contact_enc, b"contact"),
+            "contact_channel": source.contact_channel, "interview_date": source.interview_date,
+            "interviewer": source.interviewer, "reliability": source.reliability,
+            "consent": {"level": source.consent_level, "allowed_orgs": source.orgs(True),
+                        "refused_orgs": source.orgs(False),
+                        "identification_referral": bool(source.identification_referral),
+                        "date": source.consent_date, "method": source.consent_method}}
+
+
+def redact(case: Case, tier: str) -> dict:
+    """The case as a dict holding only the keys of `tier` (CONTRACT.md): a field above the
+    tier is absent, not None. The only source of case data for pages, exports and PDFs."""
+    rank = TIER_RANK[tier]  # KeyError on an unknown tier: fail closed
+    out = {
+        "uid": case.uid, "reference": case.reference, "tier": tier,
+        "names": {"first_ar": case.first_name_ar, "family_ar": case.family_name_ar,
+                  "first_lat": case.first_name_lat, "family_lat": case.family_name_lat},
+        "aliases": case.alias_list, "sex": case.sex, "birth_year": year_of(case.birth_date),
+        "governorate": refdata.governorate(case.governorate_id),
+        "arrest_month": month_of(case.arrest_date),
+        "perpetrator": refdata.perpetrator(case.perpetrator_id),
+        "facility": refdata.facility(case.last_facility_id),
+        "status": case.status, "public_narrative": case.public_narrative,
+    }
+    if rank < TIER_RANK["detailed"]:
+        return out
+    office = rank >= TIER_RANK["office"]
+    out.update(
+        parents={"father_ar": case.father_name_ar, "father_lat": case.father_name_lat,
+                 "mother_ar": case.mother_name_ar, "mother_lat": case.mother_name_lat},
+        birth_date=case.birth_date or None, district=refdata.district(case.district_id),
+        arrest_date=case.arrest_date or None, arrest_circumstances=case.arrest_circumstances,
+        timeline=[_timeline_entry(e, office) for e in case.timeline],
+        submissions=[{"body": s.body, "date": s.date, "reference": s.reference,
+                      "answer": s.answer, **({"id": s.id} if office else {})}
+                     for s in case.submissions])
+    if rank >= TIER_RANK["identification"]:
+        out["informants"] = [{"relation": s.relation, "contact_channel": s.contact_channel}
+                             for s in case.sources if s.identification_referral]
+    if office:
+        sources = [_source_record(s) for s in case.sources]
+        out.update(
+            internal_notes=case.internal_notes,
+            interviewer=", ".join(dict.fromkeys(s["interviewer"] for s in sources
+                                                if s["interviewer"])),
+            sources=sources, consent=case_consent(case), tags=case.tags, version=case.version,
+            external_id=case.external_id or "", created_at=case.created_at.isoformat(),
+            updated_at=case.updated_at.isoformat())
+    return out
 
 
 # --- events -----------------------------------------------------------------------------------

@@ -154,8 +154,9 @@ def translate_compile() -> None:
 
 def register(app: Flask) -> None:
     from .blueprints.briefings.cli import briefings_cli
+    from .cli_cases import cases_cli
     for group in (users_cli, audit_cli, demo_cli, translate_cli, sessions_cli, outbox_cli,
-                  backup_cli, briefings_cli):
+                  backup_cli, cases_cli, briefings_cli):
         app.cli.add_command(group)
 
 

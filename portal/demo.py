@@ -67,3 +67,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     for loader in EXTRA_LOADERS:
         loader(orgs, users)
     return [(email, DEMO_PASSWORD, role) for email, _n, _o, role, _l in ACCOUNTS]
+
+from .demo_cases import load_demo_cases  # noqa: E402  (the case register's demo data)
+
+EXTRA_LOADERS.append(load_demo_cases)

@@ -125,6 +125,8 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context() and _db.session().in_transaction():
             _db.session.commit()
+        # Streamed responses (exports) are read to the end inside this request's context.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -227,16 +229,46 @@ def security_report():
     return _REPORT
 
 
+# Figures that must not fall below the committed baseline (more routes classified, more cells
+# in the matrix...) and those that must stay at zero (failures, leaks, bypasses).
+ZERO_FIGURES = {"unclassified", "failures", "bypasses", "accepted", "hits", "leaked",
+                "injections", "mismatches", "plaintext_hits", "starts", "missing_headers",
+                "canary_hits", "silent_successes", "distinct_denial_bodies_extra"}
+
+
+def baseline_problems(report: dict, baseline: dict) -> list[str]:
+    problems = []
+    for test_id, figures in report.items():
+        for name, value in figures.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            if name in ZERO_FIGURES and value != 0:
+                problems.append(f"{test_id}.{name} = {value}, must be 0")
+            floor = baseline.get(test_id, {}).get(name)
+            if name not in ZERO_FIGURES and isinstance(floor, (int, float)) and value < floor:
+                problems.append(f"{test_id}.{name} = {value}, below the baseline {floor}")
+    return problems
+
+
 def pytest_sessionfinish(session, exitstatus):
     if not _REPORT:
         return
     import json
-    path = Path(session.config.rootpath) / "security-report.json"
-    path.write_text(json.dumps({"database": "postgresql" if ON_POSTGRES else "sqlite",
-                                "figures": _REPORT}, indent=2, sort_keys=True))
+    root = Path(session.config.rootpath)
+    (root / "security-report.json").write_text(json.dumps(
+        {"database": "postgresql" if ON_POSTGRES else "sqlite", "figures": _REPORT},
+        indent=2, sort_keys=True))
+    baseline_path = root / "tests" / "security-baseline.json"
+    baseline = json.loads(baseline_path.read_text()) if baseline_path.exists() else {}
+    problems = baseline_problems(_REPORT, baseline)
+    if problems:
+        session.config._security_problems = problems
+        session.exitstatus = 1
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_terminal_summary(terminalreporter, config):
+    for problem in getattr(config, "_security_problems", []):
+        terminalreporter.write_line(f"SECURITY FIGURE REGRESSED: {problem}", red=True)
     if _REPORT:
         terminalreporter.write_sep("-", "security report (security-report.json)")
         for test_id, figures in sorted(_REPORT.items()):

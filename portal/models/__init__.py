@@ -5,14 +5,20 @@ from .base import OrgKind, Role, utcnow
 from .events import (ACTIVE, PUBLISHED, AgendaItem, Attendance, CalendarToken, Event,
                      EventChange, EventKind, EventOrganization, EventStatus, Material, Rsvp)
 from .briefings import BriefingPack, PackStatus
+from .case_records import Source, SourceConsentOrg, Submission, TimelineEntry
+from .cases import (Case, CaseConflict, CaseTag, NotDuplicate, ReferenceCounter, SavedFilter)
 from .organizations import Organization
 from .outbox import OutboxMessage
+from .reference import District, Facility, Governorate, PerpetratorParty
 from .sessions import UserSession
 from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
     "ACTIVE", "PUBLISHED", "AgendaItem", "Attendance", "CalendarToken", "Event", "EventChange",
     "EventKind", "EventOrganization", "EventStatus", "Material", "Rsvp", "BriefingPack", "PackStatus",
-    "AuditEvent", "AuditHead", "Invitation", "LoginThrottle", "OrgKind", "Organization",
-    "OutboxMessage", "RecoveryCode", "Role", "User", "UserSession", "utcnow",
+    "AuditEvent", "AuditHead", "Case", "CaseConflict", "CaseTag", "District", "Facility",
+    "Governorate", "Invitation", "LoginThrottle", "NotDuplicate", "OrgKind", "Organization",
+    "OutboxMessage", "PerpetratorParty", "RecoveryCode", "ReferenceCounter", "Role",
+    "SavedFilter", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
+    "UserSession", "utcnow",
 ]

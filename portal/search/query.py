@@ -1,0 +1,232 @@
+"""The case query builder: filters, name search (candidates from the index, ranked in
+Python), sorting and pagination with capped counts.
+
+Name search runs in stages, each only when the previous ones found nothing:
+  A. every token exactly (Arabic key for Arabic tokens, skeleton for Latin ones; the last
+     token as a prefix);
+  B. every token by Arabic key or skeleton, and any n-1 of n tokens (one misspelt token);
+  C. fuzzy: pg_trgm word similarity on PostgreSQL; skeleton prefixes on SQLite.
+The index (FTS5 on SQLite, a GIN tsvector on PostgreSQL) yields at most CANDIDATE_CAP ids,
+which ranking.rank() orders. Deep pages use a deferred join (OFFSET over the narrow id index
+only) and totals are counted up to COUNT_CAP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from sqlalchemy import Integer, Select, column, exists, func, select, text
+
+from ..extensions import db
+from ..models import Case, CaseTag, TimelineEntry
+from .filters import CaseFilter
+from .ranking import QueryToken, query_tokens, rank
+
+MIN_RESULTS = 1
+CANDIDATE_CAP = 2000
+BROAD_CAP = 400  # candidates of the fallback stages (a misspelt token, fuzzy)
+COUNT_CAP = 10_000
+
+SORTS = {
+    "recent": (Case.updated_at.desc(), Case.id.desc()),
+    "oldest": (Case.updated_at.asc(), Case.id.asc()),
+    "reference": (Case.id.desc(),),
+    "arrest": (Case.arrest_lo.desc(), Case.id.desc()),
+    "name": (Case.sort_name.asc(), Case.id.asc()),
+}
+
+
+def apply_filters(stmt: Select, f: CaseFilter, *, with_name: bool = False) -> Select:
+    """Add the filter's conditions to a select of cases (the caller decides visibility).
+
+    With `with_name`, the name query becomes the strict SQL predicate of stage A (for saved
+    filters used as share grants); the list ranks names itself instead.
+    """
+    if f.reference:
+        ref = f.reference.upper()
+        stmt = stmt.where(Case.reference >= ref, Case.reference < ref + "\uffff")
+    if f.status:
+        stmt = stmt.where(Case.status == f.status)
+    if f.governorate_id:
+        stmt = stmt.where(Case.governorate_id == f.governorate_id)
+    if f.perpetrator_id:
+        stmt = stmt.where(exists().where(TimelineEntry.case_id == Case.id,
+                                         TimelineEntry.perpetrator_id == f.perpetrator_id))
+    if f.facility_id:
+        stmt = stmt.where(exists().where(TimelineEntry.case_id == Case.id,
+                                         TimelineEntry.facility_id == f.facility_id))
+    if f.arrest_lo:
+        stmt = stmt.where(Case.arrest_hi >= f.arrest_lo)
+    if f.arrest_hi:
+        stmt = stmt.where(Case.arrest_lo <= f.arrest_hi, Case.arrest_lo > 0)
+    if f.tag:
+        stmt = stmt.where(exists().where(CaseTag.case_id == Case.id, CaseTag.tag == f.tag))
+    if with_name and f.q:
+        tokens = query_tokens(f.q)
+        if tokens:
+            stmt = stmt.where(Case.id.in_(_index_ids(_strict(tokens))))
+    return stmt
+
+
+# --- name search -------------------------------------------------------------------------
+# A boolean query in disjunctive form: OR of AND-groups; each AND-group is a list of
+# alternatives (term, prefix) of which one must match.
+Term = tuple[str, bool]
+
+
+def _strict(tokens: list[QueryToken]) -> list[list[list[Term]]]:
+    group = []
+    for t in tokens:
+        if t.script == "ar":
+            group.append([(t.key, t.last)])
+        else:
+            group.append([(t.skeleton, t.last and len(t.skeleton) >= 3)])
+    return [group]
+
+
+def _broad(tokens: list[QueryToken]) -> list[list[list[Term]]]:
+    alts = []
+    for t in tokens:
+        options = [(t.skeleton, t.last and len(t.skeleton) >= 3)]
+        if t.script == "ar":
+            options.append((t.key, t.last))
+        alts.append(options)
+    groups = [alts]
+    if len(alts) >= 3:
+        groups += [list(c) for c in combinations(alts, len(alts) - 1)]
+    return groups
+
+
+def _prefixes(tokens: list[QueryToken]) -> list[list[list[Term]]]:
+    alts = [[(t.skeleton[:2], len(t.skeleton) >= 2)] for t in tokens if t.skeleton]
+    groups = [alts]
+    if len(alts) >= 2:
+        groups += [list(c) for c in combinations(alts, len(alts) - 1)]
+    return groups
+
+
+def _clean_term(term: str) -> str:
+    return "".join(ch for ch in term if ch.isalnum())
+
+
+def _render(groups, quote: str, star: str, or_: str, and_: str) -> str:
+    """Render the boolean query, leaving out terms that normalise to nothing."""
+    rendered = []
+    for group in groups:
+        alts = []
+        for options in group:
+            terms = [quote + _clean_term(t) + quote + (star if p else "")
+                     for t, p in options if _clean_term(t)]
+            if terms:
+                alts.append("(" + f" {or_} ".join(dict.fromkeys(terms)) + ")")
+        if alts:
+            rendered.append("(" + f" {and_} ".join(alts) + ")")
+    return f" {or_} ".join(dict.fromkeys(rendered)) or quote + "_" + quote
+
+
+def _fts5(groups) -> str:
+    return _render(groups, '"', "*", "OR", "AND")
+
+
+def _tsquery(groups) -> str:
+    return _render(groups, "'", ":*", "|", "&")
+
+
+def _index_ids(groups, limit: int | None = None):
+    """A SELECT of case ids matching the boolean query through the database's index; with
+    `limit` (the broad stages) only the best-ranked (SQLite: bm25) or first matches."""
+    if db.engine.dialect.name == "postgresql":
+        stmt = (select(Case.id).where(Case.deleted_at.is_(None)).where(text(
+            "to_tsvector('simple'::regconfig, cases.search_ar || ' ' || cases.search_sk) "
+            "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(tsq=_tsquery(groups))))
+        return stmt.limit(limit) if limit else stmt
+    sql = "SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m"
+    params = {"m": _fts5(groups)}
+    if limit:
+        sql += " ORDER BY rank LIMIT :n"
+        params["n"] = limit
+    return text(sql).bindparams(**params).columns(column("rowid", Integer))
+
+
+def _fuzzy_ids(tokens: list[QueryToken]):
+    if db.engine.dialect.name != "postgresql":
+        return _index_ids(_prefixes(tokens), BROAD_CAP)
+    sk = " ".join(t.skeleton for t in tokens)
+    ar = " ".join(t.key for t in tokens if t.script == "ar")
+    db.session.execute(text("SET LOCAL pg_trgm.word_similarity_threshold = 0.5"))
+    cond = "cases.search_sk %> :sk" + (" OR cases.search_ar %> :ar" if ar else "")
+    params = {"sk": sk, **({"ar": ar} if ar else {})}
+    return (select(Case.id).where(Case.deleted_at.is_(None), text(cond).bindparams(**params))
+            .limit(BROAD_CAP))
+
+
+def ranked_ids(stmt: Select, q: str) -> list[int]:
+    """Ids of the cases of `stmt` matching the name query `q`, best first."""
+    tokens = query_tokens(q)
+    if not tokens:
+        return []
+    base = stmt.with_only_columns(Case.id, Case.search_ar, Case.search_lat).order_by(None)
+    rows: dict[int, tuple] = {}
+    for stage in (lambda: _index_ids(_strict(tokens)),
+                  lambda: _index_ids(_broad(tokens), BROAD_CAP), lambda: _fuzzy_ids(tokens)):
+        found = db.session.execute(base.where(Case.id.in_(stage())).limit(CANDIDATE_CAP))
+        rows.update((r[0], r) for r in found)
+        if len(rows) >= MIN_RESULTS:
+            break
+    return rank(tokens, rows.values())
+
+
+# --- pages -------------------------------------------------------------------------------
+@dataclass
+class Page:
+    items: list[Case]
+    page: int
+    per_page: int
+    total: int
+    capped: bool  # total is a lower bound ("10,000+")
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.capped and len(self.items) == self.per_page)
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _load(ids: list[int]) -> list[Case]:
+    if not ids:
+        return []
+    by_id = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the register for a visibility-scoped select, filters and sort applied."""
+    page = max(1, page)
+    filtered = apply_filters(stmt, f)
+    if f.q:
+        ids = ranked_ids(filtered, f.q)
+        start = (page - 1) * per_page
+        return Page(_load(ids[start:start + per_page]), page, per_page, len(ids),
+                    len(ids) >= CANDIDATE_CAP)
+    order = SORTS.get(f.sort, SORTS["recent"])
+    ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
+                .limit(per_page).offset((page - 1) * per_page))
+    ids = list(db.session.scalars(ids_stmt))
+    counted = filtered.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted))
+    return Page(_load(ids), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)

@@ -1,0 +1,117 @@
+"""Name normalisation (ARABIC-SEARCH.md §1), cross-script keys and ranking, and search
+through the register's query builder on the test database (SQLite or PostgreSQL)."""
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Case
+from portal.search import arabic_key, latin_keys, skeleton_tokens
+from portal.search.query import ranked_ids
+from portal.search.ranking import cross_match
+
+from .case_helpers import make_case
+
+# Pairs that must normalise to the same key (Arabic key, or Latin key for Latin pairs).
+SAME = [
+    ("محمد", "محمّد"), ("محمد", "مُحَمَّد"), ("محمد", "محمـــد"), ("أحمد", "احمد"),
+    ("إبراهيم", "ابراهيم"), ("آمنة", "امنه"), ("ٱسامة", "اسامه"), ("فاطمة", "فاطمه"),
+    ("هدى", "هدي"), ("مصطفى", "مصطفي"), ("الحلبي", "حلبي"), ("عبد الرحمن", "عبدالرحمن"),
+    ("رؤوف", "رءوف"), ("وائل", "وايل"), ("ﻻمع", "لامع"), ("محمد\u200f", "محمد"),
+    ("عصام\u202e", "عصام"), ("یوسف", "يوسف"), ("١٩٨٧", "1987"), ("سُلَيْمان", "سليمان"),
+    ("Mohammad", "Muhammad"), ("Mohamed", "Mohammed"), ("Mahmoud", "Mahmud"),
+    ("Youssef", "Yusuf"), ("Khaled", "Khalid"), ("Hussein", "Hussain"), ("al-Halabi", "Halabi"),
+    ("El Halabi", "Alhalabi"), ("Abdel Rahman", "Abdulrahman"), ("Abd al-Rahman", "Abdurrahman"),
+    ("Abdullah", "Abdallah"), ("Fatima", "Fatimah"), ("Zeinab", "Zaynab"), ("Leila", "Layla"),
+    ("Ibrahim", "Ibraheem"), ("Rami", "Ramy"), ("Sweid", "Suwayd"), ("Omar", "Umar"),
+]
+DIFFERENT = [("محمد", "محمود"), ("حسن", "حسين"), ("سامر", "سمير"), ("Mohammad", "Mahmoud"),
+             ("Hassan", "Hussein"), ("Khaled", "Khalil")]
+
+
+def key(text: str) -> str:
+    from portal.search import has_arabic
+    return arabic_key(text) if has_arabic(text) else " ".join(latin_keys(text))
+
+
+@pytest.mark.parametrize("one,other", SAME)
+def test_spelling_variants_normalise_alike(one, other):
+    assert key(one) == key(other)
+
+
+def test_at_least_thirty_spelling_pairs_are_covered():
+    assert len(SAME) >= 30
+
+
+@pytest.mark.parametrize("one,other", DIFFERENT)
+def test_different_names_stay_different(one, other):
+    assert key(one) != key(other)
+
+
+@pytest.mark.parametrize("latin,arabic", [("Muhammad", "محمد"), ("Mahmoud", "محمود"),
+                                          ("Khalil", "خليل"), ("Hussein", "حسين"),
+                                          ("Uthman", "عثمان"), ("Zeinab", "زينب"),
+                                          ("Halabi", "حلبي"), ("Sayyed", "سيد")])
+def test_latin_spellings_match_their_arabic_name(latin, arabic):
+    assert cross_match(latin.lower(), arabic_key(arabic))
+
+
+@pytest.mark.parametrize("latin,arabic", [("Mahmoud", "محمد"), ("Muhammad", "محمود"),
+                                          ("Hussein", "حسن"), ("Hassan", "حسين")])
+def test_latin_spellings_do_not_match_another_name(latin, arabic):
+    assert not cross_match(latin.lower(), arabic_key(arabic))
+
+
+def test_skeleton_is_shared_by_both_scripts():
+    assert skeleton_tokens("محمد الحلبي") == skeleton_tokens("Muhammad al-Halabi") == ("mhmd", "hlb")
+
+
+
+@pytest.fixture
+def register(db, users):
+    staff = users["staff"]
+    made = {
+        "target": make_case(staff),
+        "twin": make_case(staff, first_name_ar="محمود", first_name_lat="Mahmoud"),
+        "arabic_only": make_case(staff, first_name_ar="خليل", father_name_ar="سمير",
+                                 family_name_ar="الخطيب", first_name_lat="",
+                                 father_name_lat="", family_name_lat=""),
+        "other": make_case(staff, first_name_ar="حسن", father_name_ar="علي",
+                           family_name_ar="درويش", first_name_lat="Hassan",
+                           father_name_lat="Ali", family_name_lat="Darwish"),
+    }
+    db.session.commit()
+    return made
+
+
+def search(q):
+    from portal.extensions import db
+    base = select(Case).where(Case.deleted_at.is_(None))
+    ids = ranked_ids(base, q)
+    by_id = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    return [by_id[i].reference for i in ids]
+
+
+@pytest.mark.parametrize("query", ["مُحَمَّد أحمد الحلبى", "محمـد احمد حلبي", "Muhammad Ahmed Halabi",
+                                   "Mohamed Ahmad El Halabi", "Mohammad Ahmad al-Halaby"])
+def test_name_search_finds_variants_and_never_confuses_mahmoud(register, query):
+    found = search(query)
+    assert found[:1] == [register["target"].reference]
+    assert register["twin"].reference not in found[:3]
+
+
+def test_latin_query_finds_a_case_recorded_only_in_arabic(register):
+    assert search("Khalil Samir al-Khatib")[:1] == [register["arabic_only"].reference]
+
+
+def test_prefix_of_the_last_name_matches(register):
+    assert register["arabic_only"].reference in search("خليل الخط")
+
+
+def test_typo_still_finds_the_case(register):
+    assert search("Hassan Ali Darwihs")[:1] == [register["other"].reference]
+
+
+def test_deleted_cases_are_not_found(register, db):
+    register["other"].deleted_at = register["other"].created_at
+    db.session.commit()
+    assert register["other"].reference not in search("Hassan Ali Darwish")

@@ -9,6 +9,7 @@ bench application: they are classified by adding two rules to the policy table i
 and the portal's policy files are not changed.
 """
 
+import os
 from pathlib import Path
 
 from flask import Blueprint, render_template
@@ -35,3 +36,19 @@ _rules = access.load_policy()  # cached: the gate reads this same mapping
 _rules["benchprobe.open_page"] = access.Rule(endpoint="benchprobe.open_page", public=True)
 _rules["benchprobe.signed_in_page"] = access.Rule(endpoint="benchprobe.signed_in_page",
                                                   roles=access.ALL_ROLES)
+
+
+def _sqlite_deferred_experiment() -> None:
+    """BENCH_SQLITE_BEGIN=deferred: a measurement experiment only, never the default. SQLite
+    transactions start deferred (no write lock at BEGIN), to measure what the portal's
+    BEGIN IMMEDIATE costs under concurrency. A request that reads and then writes can then
+    fail with SQLITE_BUSY: not a configuration to run."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from portal import database
+    event.remove(Engine, "begin", database._sqlite_begin_immediate)
+
+
+if os.environ.get("BENCH_SQLITE_BEGIN") == "deferred":
+    _sqlite_deferred_experiment()

@@ -53,6 +53,9 @@ def parse_args(argv=None):
     p.add_argument("--count", type=int, default=bench_data.COUNT)
     p.add_argument("--seed", type=int, default=bench_data.SEED)
     p.add_argument("--rebuild-data", action="store_true")
+    p.add_argument("--sqlite-begin", choices=("immediate", "deferred"), default="immediate",
+                   help="experiment: 'deferred' removes the portal's BEGIN IMMEDIATE (SQLite) "
+                        "to measure what it costs; never a configuration to run")
     p.add_argument("--max-requests", type=int, default=300_000,
                    help="upper bound of requests per measured run")
     args = p.parse_args(argv)
@@ -208,7 +211,8 @@ def main(argv=None) -> int:
             "quick": args.quick, "reps": args.reps, "duration_s": args.duration,
             "warmup_s": args.warmup, "levels": args.levels,
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "python": sys.version.split()[0], "data": facts, "run_copy_s": copy_s}
+            "python": sys.version.split()[0],
+            "sqlite_begin": args.sqlite_begin if args.db == "sqlite" else None, "data": facts, "run_copy_s": copy_s}
     rows, checks_rows = [], {}
     if not args.quality_only:
         meta["load_waited"] = wait_quiet(args.wait_quiet) if args.wait_quiet else None
@@ -219,6 +223,8 @@ def main(argv=None) -> int:
             wanted = {"B0"} | set(args.only.split(","))
             routes = [r for r in routes if r.id in wanted]
         env = portal_env(args.db)
+        if args.sqlite_begin == "deferred":
+            env["BENCH_SQLITE_BEGIN"] = "deferred"
         servers = {"raw": Gunicorn("raw", "bench.app_raw:app"),
                    "hello": Gunicorn("hello", "bench.app_hello:app", probe="/hello"),
                    "portal": Gunicorn(f"portal-{args.db}", "bench.app_portal:app", env=env,

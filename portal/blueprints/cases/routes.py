@@ -92,11 +92,13 @@ def detail(uid: str):
     tier = effective_tier(current_user, case) or "office"  # deleted: admins only reach here
     case_service.record_view(case, actor=current_actor(), tier=tier)
     data = redact(case, tier)
-    dups = duplicates_of(case) if tier == "office" and not case.is_deleted else []
+    deleted = case.is_deleted  # read before the commit expires the loaded rows
+    dups = duplicates_of(case) if tier == "office" and not deleted else []
+    dup_rows = [redact(d.case, "summary") for d in dups]
     db.session.commit()
-    return render_template("cases/detail.html", case=data, deleted=case.is_deleted,
-                           duplicates=dups, dup_rows={d.case.id: redact(d.case, "summary")
-                                                      for d in dups}, form=EmptyForm())
+    return render_template("cases/detail.html", case=data, deleted=deleted,
+                           duplicates=[d.reasons for d in dups], dup_rows=dup_rows,
+                           form=EmptyForm())
 
 
 @bp.route("/<uid>/json")

@@ -30,13 +30,18 @@ SEED = 42
 # Everything whose change makes a cached database stale.
 FINGERPRINT_GLOBS = ("migrations/versions/*.py", "portal/services/generate*.py",
                      "portal/services/name_variants.py", "portal/data/names.py",
-                     "portal/search/*.py", "portal/models/*.py", "bench/accounts.py",
-                     "bench/grants.py", "bench/data.py")
+                     "portal/search/*.py", "portal/models/*.py", "bench/accounts.py")
+
+
+def sharing_exists() -> bool:
+    """The sharing area (issue 4) is merged: partner grants can be made."""
+    return (ROOT / "portal" / "services" / "sharing.py").exists()
 
 
 def fingerprint(count: int, seed: int) -> str:
     digest = hashlib.sha256(f"{count}:{seed}".encode())
-    for pattern in FINGERPRINT_GLOBS:
+    for pattern in FINGERPRINT_GLOBS + (("bench/grants.py", "portal/services/sharing.py")
+                                        if sharing_exists() else ()):
         for path in sorted(ROOT.glob(pattern)):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -103,7 +108,7 @@ def build(database: str, count: int, seed: int) -> dict:
         "--labelled", str(labelled))
     facts["reindex_s"], facts["reindex_output"] = _flask(env, "cases", "reindex")
     facts["accounts_s"], _ = _python(env, "-m", "bench.accounts", str(home / "accounts.json"))
-    if (ROOT / "bench" / "grants.py").exists():
+    if sharing_exists():
         facts["grants_s"], facts["grants_output"] = _python(
             env, "-m", "bench.grants", str(home / "accounts.json"))
     facts["analyze_s"] = _analyze(database, home)

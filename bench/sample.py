@@ -51,11 +51,9 @@ def collect(labelled_path: str) -> dict:
                "latin_queries": [q["query"] for q in latin][:100],
                "cross_script_only": sum(not q["recorded_in_latin"] for q in latin[:100]),
                "list_marker": LIST_MARKER, "detail_marker": DETAIL_MARKER}
-        try:
+        from .data import sharing_exists
+        if sharing_exists():
             from .grants import partner_sample
-        except ImportError:
-            partner_sample = None
-        if partner_sample:
             out["partner"] = partner_sample(labelled, rng)
     return out
 

@@ -12,6 +12,8 @@ graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
-# The access log carries no query strings: search terms and names never reach a log file.
+# The access log carries no query strings (search terms and names never reach a log file)
+# and no bearer tokens in paths (activation links, calendar feeds): see portal/gunicorn_log.py.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
+logger_class = "portal.gunicorn_log.RedactingLogger"
 forwarded_allow_ips = "127.0.0.1"

@@ -120,10 +120,15 @@ class _ChunkReader(io.RawIOBase):
         return n
 
 
-def backup_key() -> bytes:
+def backup_key(*, create: bool = False) -> bytes:
+    """The backup key; made on the first `backup create`, never when reading a backup (a new
+    key could not open it anyway)."""
     from .config import _read_or_create_key
-    path = current_app.config.get("BACKUP_KEY_FILE") or Path(current_app.instance_path) / "backup.key"
-    return bytes.fromhex(_read_or_create_key(Path(path), 32))
+    path = Path(current_app.config.get("BACKUP_KEY_FILE")
+                or Path(current_app.instance_path) / "backup.key")
+    if not create and not path.exists():
+        raise BackupError(f"no backup key at {path}; copy the key the backup was made with")
+    return bytes.fromhex(_read_or_create_key(path, 32))
 
 
 # --- rows as canonical JSON -----------------------------------------------------------------
@@ -159,29 +164,40 @@ def _tables():
     return [t for t in db.metadata.sorted_tables]
 
 
-def _revision() -> str:
-    try:
-        return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
-    except Exception:
-        db.session.rollback()
-        return ""
+def _revision(conn=None) -> str:
+    executor = conn if conn is not None else db.session
+    return executor.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
+
+
+def _snapshot():
+    """One read-only connection that sees a single consistent state of every table
+    (REPEATABLE READ on PostgreSQL; a deferred read transaction in SQLite's WAL)."""
+    conn = db.engine.connect().execution_options(portal_snapshot=True)
+    if conn.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.begin()
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+    else:
+        conn.begin()
+    return conn
 
 
 # --- create, verify, restore ----------------------------------------------------------------
 
 def create_backup(path: str | Path) -> dict:
     """Write an encrypted backup of every table to `path`; return the manifest."""
-    from .services.audit import chain_head
+    from .models import AuditHead
     path = Path(path)
-    manifest = {"format": 1, "revision": _revision(), "tables": {},
+    conn = _snapshot()
+    manifest = {"format": 1, "revision": _revision(conn), "tables": {},
                 "created_at": datetime.now().astimezone().isoformat(timespec="seconds")}
     tmp = path.with_suffix(path.suffix + ".partial")
-    with tmp.open("wb") as raw, _EncryptingWriter(raw, backup_key()) as enc, \
+    with conn, tmp.open("wb") as raw, _EncryptingWriter(raw, backup_key(create=True)) as enc, \
             tarfile.open(fileobj=enc, mode="w|gz") as tar:
         for table in _tables():
             digest, count, part, buffer = hashlib.sha256(), 0, 0, io.BytesIO()
             stmt = select(table).order_by(*table.primary_key.columns)
-            for row in db.session.execute(stmt.execution_options(yield_per=BATCH)).mappings():
+            for row in conn.execute(stmt.execution_options(yield_per=BATCH)).mappings():
                 line = _line(row)
                 digest.update(line)
                 buffer.write(line)
@@ -191,9 +207,9 @@ def create_backup(path: str | Path) -> dict:
                     part, buffer = part + 1, io.BytesIO()
             _add(tar, f"tables/{table.name}/{part:05d}.jsonl", buffer.getvalue())
             manifest["tables"][table.name] = {"rows": count, "sha256": digest.hexdigest()}
-        manifest["audit_head"] = list(chain_head())
+        head = conn.execute(select(AuditHead.last_seq, AuditHead.last_hash)).first()
+        manifest["audit_head"] = list(head) if head else [0, "0" * 64]
         _add(tar, "manifest.json", json.dumps(manifest, indent=1).encode())
-    db.session.rollback()
     tmp.replace(path)
     return manifest
 

@@ -24,7 +24,8 @@ class Default:
     PROPAGATE_EXCEPTIONS = False
 
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: SQLite in instance/
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: bound values (names, e-mails) never reach a log through an error.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # SQLite is for a single-office or offline deployment; production on SQLite must say so.
     SQLITE_SINGLE_OFFICE = False
 
@@ -152,9 +153,12 @@ class UnsafeConfiguration(RuntimeError):
 def check_production_config(app: Flask) -> None:
     """Refuse to start in production with a setting that weakens security (SECURITY.md I2)."""
     cfg = app.config
-    if cfg["ENV_NAME"] != "production" or cfg["TESTING"]:
+    # Only these two names relax the checks: a typo in ENV_NAME still means production.
+    if cfg["ENV_NAME"] in ("development", "testing"):
         return
     problems = []
+    if cfg["TESTING"]:
+        problems.append("TESTING is on")
     if cfg["DEBUG"]:
         problems.append("DEBUG is on")
     if cfg["DEMO_MODE"]:
@@ -165,15 +169,25 @@ def check_production_config(app: Flask) -> None:
         problems.append("SESSION_COOKIE_SECURE is off")
     if not cfg["WTF_CSRF_ENABLED"]:
         problems.append("WTF_CSRF_ENABLED is off")
-    if cfg["RATELIMIT_STORAGE_URI"].startswith("memory://") and not cfg["SQLITE_SINGLE_OFFICE"]:
-        problems.append("rate limits are kept in memory; set PORTAL_REDIS_URL")
+    single_office = (cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+                     and cfg["SQLITE_SINGLE_OFFICE"])
+    if cfg["RATELIMIT_STORAGE_URI"].startswith("memory://") and not single_office:
+        problems.append("rate limits are kept in memory, per worker (set PORTAL_REDIS_URL)")
     if cfg.get("REMEMBER_COOKIE_DURATION"):
-        problems.append("REMEMBER_COOKIE_DURATION is set; remember-me cookies are not allowed")
+        problems.append("REMEMBER_COOKIE_DURATION is set (remember-me cookies are not allowed)")
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not cfg["SQLITE_SINGLE_OFFICE"]:
         problems.append("SQLite in production needs PORTAL_SQLITE_SINGLE_OFFICE=1")
     data_dir = Path(app.instance_path).resolve()
     if not cfg["FIELD_KEY_FILE"] or data_dir in Path(cfg["FIELD_KEY_FILE"]).resolve().parents:
         problems.append("the field-encryption key must be outside the data directory "
                         "(PORTAL_FIELD_KEY_FILE)")
+    if cfg["MAIL_BACKEND"] != "smtp":
+        problems.append("no SMTP server: invitation links would only reach the log "
+                        "(set PORTAL_SMTP_HOST)")
+    elif not cfg["SMTP_STARTTLS"]:
+        problems.append("SMTP without STARTTLS would send activation links in clear text")
+    for name in ("AUDIT_KEY_FILE", "BACKUP_KEY_FILE"):
+        if not cfg.get(name) or data_dir in Path(cfg[name]).resolve().parents:
+            problems.append(f"{name} must point outside the data directory")
     if problems:
         raise UnsafeConfiguration("Refusing to start: " + "; ".join(problems) + ".")

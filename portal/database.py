@@ -39,6 +39,10 @@ def _sqlite_begin_immediate(conn) -> None:
     """
     if conn.dialect.name != "sqlite":
         return
+    # A read-only snapshot (backups) must not hold the write lock for minutes.
+    if conn.get_execution_options().get("portal_snapshot"):
+        conn.exec_driver_sql("BEGIN DEFERRED")
+        return
     conn.exec_driver_sql("PRAGMA busy_timeout=0")
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     try:

@@ -16,6 +16,8 @@ class PasswordPolicy:
 
     def __call__(self, form, field):
         problem = passwords.policy_problem(field.data or "")
+        if problem in ("short", "long"):  # after Unicode normalisation (NFC)
+            raise ValidationError(_l("Use between 12 and 128 characters."))
         if problem == "common":
             raise ValidationError(_l("This password is too common. Choose a longer phrase "
                                      "that others would not guess."))

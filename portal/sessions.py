@@ -8,6 +8,7 @@ so logging out, a password change or an admin's action ends a session everywhere
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -60,6 +61,13 @@ def coarse_user_agent(ua: str) -> str:
     browser = next((name for key, name in _UA_FAMILIES if key in ua), "")
     system = next((name for key, name in _OS_FAMILIES if key in ua), "")
     return re.sub(r"[^A-Za-z ]", "", f"{browser} {system}".strip())[:80]
+
+
+def _address_tag(app: Flask, address: str) -> str:
+    """A keyed hash of the client address: comparable between sessions, not reversible
+    (a plain hash of an IPv4 address is, by trying them all)."""
+    return hmac.new(app.config["SECRET_KEY"].encode(), address.encode(),
+                    hashlib.sha256).hexdigest()[:16]
 
 
 class ServerSessionInterface(SessionInterface):
@@ -115,9 +123,15 @@ class ServerSessionInterface(SessionInterface):
         if session.row_id is None:
             session.raw_id = secrets.token_urlsafe(32)
             row = UserSession(id=sid_hash(session.raw_id), created_at=now, last_seen=now,
-                              ip_hash=sid_hash(request.remote_addr or "")[:16],
+                              ip_hash=_address_tag(app, request.remote_addr or ""),
                               user_agent=coarse_user_agent(request.user_agent.string or ""))
             db.session.add(row)
+            if session.get("_user_id") is None:
+                # Every visitor of the sign-in page gets a row (for its CSRF token): clear
+                # away anonymous ones past the idle limit as new ones arrive.
+                idle = now - timedelta(seconds=app.config["SESSION_IDLE_SECONDS"])
+                db.session.execute(delete(UserSession).where(
+                    UserSession.user_id.is_(None), UserSession.last_seen < idle))
             self._set_cookie(app, response, session.raw_id)
         else:
             row = db.session.get(UserSession, session.row_id)
@@ -175,9 +189,15 @@ def enforce_session_limit(user_id: int, keep: int) -> None:
 
 
 def purge_expired(app: Flask) -> int:
-    """Delete sessions past their idle or absolute limit (run from the CLI or a timer)."""
+    """Delete sessions past their idle or absolute limit, and sign-in throttle rows quiet for
+    a day (run from the CLI or a timer)."""
+    from .models import LoginThrottle
     now = utcnow()
     idle = now - timedelta(seconds=app.config["SESSION_IDLE_SECONDS"])
     absolute = now - timedelta(seconds=app.config["SESSION_ABSOLUTE_SECONDS"])
+    day = now - timedelta(days=1)
+    db.session.execute(delete(LoginThrottle).where(
+        LoginThrottle.window_start < day,
+        (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < day)))
     return db.session.execute(delete(UserSession).where(
         (UserSession.last_seen < idle) | (UserSession.created_at < absolute))).rowcount

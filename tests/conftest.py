@@ -42,6 +42,9 @@ def _base_config(tmp: Path, uri: str) -> dict:
         "RATELIMIT_KEY_PREFIX": f"test-{RUN_ID}",
         "SERVER_NAME": "portal.test",
         "PREFERRED_URL_SCHEME": "http",
+        # Delivered mail keeps only its envelope; tests read the bodies, so mail stays in the
+        # outbox unless a test asks for delivery (tests/test_outbox.py).
+        "MAIL_DELIVER_ON_COMMIT": False,
     }
 
 

@@ -233,3 +233,14 @@ def test_user_changes_password_with_both_factors(client, db, users, login, clock
     notices = db.session.scalars(select(OutboxMessage.body).where(
         OutboxMessage.recipient == user.email)).all()
     assert any("password" in n for n in notices)
+
+
+def test_partner_manager_cannot_probe_which_addresses_have_accounts(client, db, users, orgs,
+                                                                    login):
+    login(users["manager_a"])
+    taken = invite(client, email=users["admin"].email, org=orgs["a"].id)
+    free = invite(client, email="brand.new@a.test", org=orgs["a"].id)
+    assert taken.status_code == free.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(User).where(
+        User.email == users["admin"].email)) == 1
+    assert "account_invite_refused" in db.session.scalars(select(AuditEvent.action)).all()

@@ -13,7 +13,7 @@ from portal import passwords
 from portal.models import AuditEvent, LoginThrottle, OutboxMessage, User
 
 from . import factories
-from .conftest import csrf_token
+from .conftest import csrf_token, post_form
 
 pytestmark = pytest.mark.security
 
@@ -236,11 +236,66 @@ def test_cli_creates_account_that_must_enrol(runner, db, orgs):
     assert weak.exit_code != 0 and "12 characters" in weak.output
 
 
-def test_demo_accounts_skip_second_factor_only_in_demo_mode(app, client, new_client, db, orgs):
+def test_demo_accounts_sign_in_only_in_demo_mode(app, client, new_client, db, orgs):
+    """Demo accounts have a published password: outside demo mode they cannot sign in at
+    all (not even to enrol a second factor of the attacker's choosing)."""
     factories.make_user("demo@a.test", orgs["a"], "partner_viewer", totp=False, demo=True)
     db.session.commit()
     response = attempt(client, "demo@a.test", code="")
-    assert response.headers["Location"].endswith("/account/enrol")
+    assert response.status_code == 422
+    assert new_client().get("/account/enrol").status_code == 302
     app.config["DEMO_MODE"] = True
     response = attempt(new_client(), "demo@a.test", code="")
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
+
+
+def test_demo_data_refused_outside_demo_mode(runner, db):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code != 0 and "only in demo mode" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_reauthentication_is_throttled_and_audited(client, db, users, login, clock):
+    """A stolen session with a known password cannot brute-force the code on the
+    password-change form: failures count towards the sign-in throttle and are audited."""
+    user = users["viewer_a"]
+    login(user)
+    for _ in range(5):
+        post_form(client, "/account/password", {
+            "password": factories.PASSWORD, "code": "000000",
+            "new_password": "yet another passphrase", "confirm": "yet another passphrase"})
+    clock.shift(31)
+    right = post_form(client, "/account/password", {
+        "password": factories.PASSWORD, "code": factories.totp_now(user),
+        "new_password": "yet another passphrase", "confirm": "yet another passphrase"})
+    assert right.status_code == 422  # locked, even with the right code
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "authn_reauth_fail")) == 5
+    assert db.session.scalars(select(LoginThrottle)).one().locked_until is not None
+
+
+def test_concurrent_wrong_passwords_all_count(app, db, users):
+    """T2 across workers: parallel failures on one account are counted one by one (the
+    throttle row is locked), so eight parallel guesses lock the account."""
+    import threading
+    email = users["viewer_a"].email
+    attempt(app.test_client(), email, password="first wrong one")  # the row exists
+    barrier = threading.Barrier(8)
+    statuses = []
+
+    def guess(i):
+        client = app.test_client()
+        token = csrf_token(client)
+        barrier.wait()
+        statuses.append(client.post("/auth/login", data={
+            "csrf_token": token, "email": email, "password": f"wrong guess {i}!!", "code": "1"},
+            environ_base={"REMOTE_ADDR": f"192.0.2.{i}"}).status_code)
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 1 + 4 failures reach the threshold of 5; the other four find the account locked.
+    assert sorted(statuses) == [422] * 4 + [429] * 4
+    db.session.expire_all()
+    assert db.session.scalars(select(LoginThrottle)).one().locked_until is not None

@@ -319,3 +319,26 @@ def test_cli_render_reports_missing_case_data(runner, orgs, tmp_path):
     result = runner.invoke(args=["briefings", "render", "--org", str(orgs["a"].id), "--lang",
                                  "en", "--out", str(tmp_path / "x.pdf")])
     assert result.exit_code != 0 and "not available" in result.output
+
+
+def test_pack_events_are_the_recipients_own_upcoming_joint_events(app, db, users, orgs, clock):
+    """The events section shows what the recipient's accounts see: events it is invited to,
+    never another organisation's or a proposal, and nothing already over."""
+    from datetime import datetime, timedelta, timezone
+
+    from portal.services.briefings.data import pack_events
+
+    from .event_factories import make_event
+    soon = datetime.now(timezone.utc) + timedelta(days=10)
+    joint = make_event(orgs["office"], invited=[orgs["a"]], title="Joint workshop",
+                       starts_at=soon)
+    make_event(orgs["office"], invited=[orgs["b"]], title="Only for B", starts_at=soon)
+    make_event(orgs["a"], status="proposed", title="A proposal", starts_at=soon,
+               proposed_by=orgs["a"])
+    make_event(orgs["office"], invited=[orgs["a"]], title="Long past",
+               starts_at=soon - timedelta(days=60))
+    db.session.commit()
+    events = pack_events(orgs["a"])
+    assert [e["title_en"] for e in events] == ["Joint workshop"]
+    assert events[0]["timezone"] == joint.timezone and events[0]["status"] == "scheduled"
+    assert set(events[0]) >= {"title_ar", "starts_at", "ends_at", "venue", "online", "organiser"}

@@ -106,7 +106,8 @@ UNSAFE = [
     ("DEBUG", True), ("SECRET_KEY", "short"), ("SESSION_COOKIE_SECURE", False),
     ("WTF_CSRF_ENABLED", False), ("RATELIMIT_STORAGE_URI", "memory://"),
     ("REMEMBER_COOKIE_DURATION", 3600), ("SQLITE_SINGLE_OFFICE", False),
-    ("FIELD_KEY_FILE", None), ("DEMO_MODE", True),
+    ("FIELD_KEY_FILE", None), ("DEMO_MODE", True), ("SMTP_HOST", None),
+    ("SMTP_STARTTLS", False), ("AUDIT_KEY_FILE", None), ("TESTING", True),
 ]
 
 
@@ -116,7 +117,9 @@ def _production_config(tmp_path, database_uri):
     return {"ENV_NAME": "production", "INSTANCE_PATH": str(tmp_path / "instance"),
             "SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "k" * 48,
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "SQLITE_SINGLE_OFFICE": True,
-            "FIELD_KEY_FILE": str(key_dir / "field.key")}
+            "FIELD_KEY_FILE": str(key_dir / "field.key"),
+            "AUDIT_KEY_FILE": str(key_dir / "audit.key"),
+            "BACKUP_KEY_FILE": str(key_dir / "backup.key"), "SMTP_HOST": "mail.example"}
 
 
 def test_i2_production_config_guard(tmp_path, database_uri, security_report):
@@ -125,8 +128,8 @@ def test_i2_production_config_guard(tmp_path, database_uri, security_report):
     starts = 0
     for key, value in UNSAFE:
         config = dict(good, **{key: value})
-        if key == "RATELIMIT_STORAGE_URI":
-            config["SQLITE_SINGLE_OFFICE"] = False
+        if key == "RATELIMIT_STORAGE_URI":  # in memory is refused for a scale-out database
+            config["SQLALCHEMY_DATABASE_URI"] = "postgresql://portal@db.example/portal"
         if key == "SQLITE_SINGLE_OFFICE" and not database_uri.startswith("sqlite"):
             continue
         try:
@@ -134,6 +137,9 @@ def test_i2_production_config_guard(tmp_path, database_uri, security_report):
             starts += 1
         except UnsafeConfiguration as exc:
             assert "Refusing to start" in str(exc)
+            assert str(exc).count(";") == 0, f"{key}: more than one reason: {exc}"
+    with pytest.raises(UnsafeConfiguration):  # a misspelt environment is still production
+        create_app(dict(good, ENV_NAME="prodution", DEBUG=True))
     inside = dict(good, FIELD_KEY_FILE=str(tmp_path / "instance" / "field.key"))
     with pytest.raises(UnsafeConfiguration, match="outside the data directory"):
         create_app(inside)

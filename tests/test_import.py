@@ -258,9 +258,10 @@ def test_e5_export_neutralises_formulas_and_streams_through_redact(client, db, u
                      internal_notes="CANARY-internal")
     db.session.commit()
     login(users["staff"])
-    r = client.get("/cases/export.csv?tier=detailed")
-    assert r.is_streamed
+    r = client.get("/cases/export.csv?tier=detailed", buffered=False)
+    assert r.is_streamed  # a generator, not a body built in memory
     body = r.get_data(as_text=True)
+    r.close()
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0]["reference"] == case.reference
     assert rows[0]["family_lat"] == "'=HYPERLINK(\"x\")"

@@ -19,6 +19,7 @@ def test_mail_is_not_sent_when_the_transaction_rolls_back(app, db):
 
 
 def test_console_backend_marks_sent_after_commit(app, db, caplog):
+    app.config["MAIL_DELIVER_ON_COMMIT"] = True
     queue_mail("someone@a.test", "Subject", "Body with a link")
     db.session.commit()
     message = db.session.scalars(select(OutboxMessage)).one()
@@ -28,7 +29,7 @@ def test_console_backend_marks_sent_after_commit(app, db, caplog):
 
 def test_smtp_backend_sends_and_failures_are_retried(app, db):
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="mail.example", SMTP_USERNAME="u",
-                      SMTP_PASSWORD="p")
+                      SMTP_PASSWORD="p", MAIL_DELIVER_ON_COMMIT=True)
     with mock.patch("smtplib.SMTP") as smtp:
         smtp.return_value.__enter__.return_value.send_message.side_effect = OSError("down")
         queue_mail("someone@a.test", "Subject", "Body")
@@ -41,4 +42,6 @@ def test_smtp_backend_sends_and_failures_are_retried(app, db):
         sent = smtp.return_value.__enter__.return_value.send_message.call_args[0][0]
     assert sent["To"] == "someone@a.test" and sent["Subject"] == "Subject"
     db.session.expire_all()
-    assert db.session.scalars(select(OutboxMessage)).one().sent_at is not None
+    delivered = db.session.scalars(select(OutboxMessage)).one()
+    assert delivered.sent_at is not None
+    assert delivered.body == ""  # one-time links do not stay in the database once sent

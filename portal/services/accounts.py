@@ -17,6 +17,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import crypto, passwords
 from ..extensions import db
@@ -181,17 +183,29 @@ def _check_second_factor(user: User, code: str) -> str | None:
     """Accept a fresh TOTP code or an unused recovery code; return which, or None."""
     secret = crypto.decrypt(user.totp_secret, context=b"totp")
     step = _matching_step(secret, code, after=user.last_totp_step)
-    if step is not None:
-        user.last_totp_step = step  # only ever increases: a code cannot be replayed
+    if step is not None and _advance_step(user, step):
         return "totp"
     candidate = (code or "").strip().lower().replace(" ", "")
     if len(candidate) == 14 and candidate.count("-") == 2:
         for rc in db.session.scalars(select(RecoveryCode).where(
                 RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))):
             if passwords.verify_password(rc.code_hash, candidate):
-                rc.used_at = utcnow()
-                return "recovery"
+                # Conditional: of two requests racing with the same code, one wins.
+                won = db.session.execute(update(RecoveryCode).where(
+                    RecoveryCode.id == rc.id, RecoveryCode.used_at.is_(None))
+                    .values(used_at=utcnow())).rowcount == 1
+                return "recovery" if won else None
     return None
+
+
+def _advance_step(user: User, step: int) -> bool:
+    """Record `step` as used, only if it is newer than the stored one (in the database, so
+    two parallel requests with the same code cannot both pass)."""
+    won = db.session.execute(update(User).where(User.id == user.id, User.last_totp_step < step)
+                             .values(last_totp_step=step)).rowcount == 1
+    if won:
+        db.session.expire(user, ["last_totp_step"])
+    return won
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -227,11 +241,19 @@ def regenerate_recovery_codes(user: User, *, actor: Actor) -> list[str]:
     return codes
 
 
-def reauthenticate(user: User, *, password: str, code: str) -> bool:
-    """Both factors again, for password and second-factor changes (ASVS 7.5.1)."""
+def reauthenticate(user: User, *, password: str, code: str, actor: Actor | None = None) -> bool:
+    """Both factors again, for password and second-factor changes (ASVS 7.5.1). Failures
+    count towards the same per-account throttle as sign-in, and a locked account fails."""
+    throttle = _throttle(user.email)
+    if throttle.locked_until and throttle.locked_until > utcnow():
+        return False
     ok_password = passwords.verify_password(user.password_hash, password)
-    ok_code = user.has_totp and _check_second_factor(user, code) is not None
-    return ok_password and ok_code
+    ok_code = ok_password and user.has_totp and _check_second_factor(user, code) is not None
+    if ok_code:
+        return True
+    _fail(user, throttle, "otp" if ok_password else "password", actor or Actor.system(),
+          action="authn_reauth_fail")
+    return False
 
 
 def change_password(user: User, *, new_password: str, actor: Actor) -> None:
@@ -265,12 +287,14 @@ class SignInResult:
 
 
 def _throttle(email: str) -> LoginThrottle:
+    """The account's throttle row, created if missing and LOCKED for this transaction, so
+    parallel attempts (several workers) count one after the other."""
     key = hashlib.sha256(b"login:" + normalise_email(email).encode()).hexdigest()
-    row = db.session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key_hash=key, failures=0, window_start=utcnow(), lock_level=0)
-        db.session.add(row)
-    return row
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(LoginThrottle).values(
+        key_hash=key, failures=0, window_start=utcnow(), lock_level=0).on_conflict_do_nothing())
+    return db.session.scalars(select(LoginThrottle).where(LoginThrottle.key_hash == key)
+                              .with_for_update().execution_options(populate_existing=True)).one()
 
 
 def sign_in(email: str, password: str, code: str, *, actor: Actor) -> SignInResult:
@@ -282,7 +306,9 @@ def sign_in(email: str, password: str, code: str, *, actor: Actor) -> SignInResu
     if throttle.locked_until and throttle.locked_until > now:
         passwords.verify_password(None, password)  # same cost as a real attempt
         return SignInResult(SignIn.locked, retry_after=_seconds_until(throttle.locked_until))
-    usable = user is not None and user.is_active and user.password_hash is not None
+    # Demo accounts have a published password: outside demo mode they cannot sign in at all.
+    usable = (user is not None and user.is_active and user.password_hash is not None
+              and (cfg["DEMO_MODE"] or not user.demo))
     ok_password = passwords.verify_password(user.password_hash if usable else None, password)
     factor = "password"
     if ok_password and user.has_totp:
@@ -291,8 +317,8 @@ def sign_in(email: str, password: str, code: str, *, actor: Actor) -> SignInResu
         if second is not None:
             return _succeed(user, throttle, SignIn.ok, actor, second)
     elif ok_password:
-        demo = cfg["DEMO_MODE"] and user.demo
-        return _succeed(user, throttle, SignIn.ok if demo else SignIn.enrol, actor, "password")
+        return _succeed(user, throttle, SignIn.ok if user.demo else SignIn.enrol, actor,
+                        "password")
     return _fail(user if usable else None, throttle, factor, actor)
 
 
@@ -318,16 +344,19 @@ def rehash_if_needed(user: User, password: str) -> None:
         user.password_hash = passwords.hash_password(password)
 
 
-def _fail(user: User | None, throttle: LoginThrottle, factor: str, actor: Actor) -> SignInResult:
+def _fail(user: User | None, throttle: LoginThrottle, factor: str, actor: Actor,
+          action: str = "authn_login_fail") -> SignInResult:
     cfg = current_app.config
     now = utcnow()
     window = timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
-    if now - throttle.window_start > window and not throttle.locked_until:
+    quiet_since = max(throttle.window_start, throttle.locked_until or throttle.window_start)
+    if now - quiet_since > window:  # a quiet window after the last lock starts afresh
         throttle.failures, throttle.window_start, throttle.lock_level = 0, now, 0
+        throttle.locked_until = None
     throttle.failures += 1
     who = Actor(user.id if user else None, user.organization_id if user else None,
                 actor.session_hash, actor.request_id)
-    audit.record("authn_login_fail", who, object_type="user",
+    audit.record(action, who, object_type="user",
                  object_id=user.id if user else "", outcome="failure", detail={"factor": factor})
     if throttle.failures >= cfg["LOGIN_FAILURES_BEFORE_DELAY"]:
         throttle.lock_level += 1

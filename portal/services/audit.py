@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import timezone
 
 from flask import current_app
 from sqlalchemy import select
@@ -29,7 +30,7 @@ class Actor:
 
 
 def _canonical(event: AuditEvent) -> bytes:
-    fields = [event.seq, event.ts.isoformat(timespec="microseconds"), event.actor_id,
+    fields = [event.seq, event.ts.astimezone(timezone.utc).isoformat(timespec="microseconds"), event.actor_id,
               event.actor_org_id, event.session_hash, event.action, event.object_type,
               event.object_id, event.outcome, event.request_id, event.detail]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()

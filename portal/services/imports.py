@@ -34,10 +34,13 @@ BATCH = 1000
 MAX_ERRORS_SHOWN = 500
 MAX_LINES_SHOWN = 300
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-STATUS_WORDS = {"detained": ("معتقل", "محتجز"), "forcibly_disappeared": ("مختفي قسريا", "مختف قسريا"),
-                "missing": ("مفقود",), "released": ("مفرج عنه", "أفرج عنه", "افرج عنه"),
-                "died_in_custody": ("توفي في المعتقل", "متوفى في الاحتجاز", "died in custody"),
-                "identified": ("تم التعرف عليه", "identified")}
+# Spellings a spreadsheet may use, including the portal's own Arabic labels.
+STATUS_WORDS = {"detained": ("معتقل", "محتجز"),
+                "forcibly_disappeared": ("مختفي قسريا", "مختف قسريا", "مختفٍ قسرًا", "مختف قسرا"),
+                "missing": ("مفقود",), "released": ("مفرج عنه", "مُفرج عنه", "أفرج عنه", "افرج عنه"),
+                "died_in_custody": ("توفي في المعتقل", "متوفى في الاحتجاز", "توفي أثناء الاحتجاز",
+                                    "died in custody"),
+                "identified": ("تم التعرف عليه", "تم التعرف على هويته", "identified")}
 SEX_WORDS = {"male": ("m", "ذكر"), "female": ("f", "أنثى", "انثى"), "unknown": ("", "غير معروف")}
 
 

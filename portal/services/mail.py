@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 from flask import current_app
@@ -42,6 +43,9 @@ def deliver_pending(ids: list[int] | None = None) -> int:
                     attempts=OutboxMessage.attempts + 1, last_error=type(exc).__name__))
             else:
                 message.sent_at, message.attempts = utcnow(), message.attempts + 1
+                if not app.config["DEMO_MODE"]:
+                    # Bodies carry one-time links: once delivered, keep only the envelope.
+                    message.body = ""
                 sent += 1
         s.commit()
     return sent
@@ -59,7 +63,7 @@ def _send(app, message: OutboxMessage) -> None:
     mail.set_content(message.body)
     with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
         if cfg["SMTP_STARTTLS"]:
-            smtp.starttls()
+            smtp.starttls(context=ssl.create_default_context())  # verifies the certificate
         if cfg["SMTP_USERNAME"]:
             smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
         smtp.send_message(mail)

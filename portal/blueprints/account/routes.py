@@ -23,6 +23,16 @@ from .forms import ChangePasswordForm, ConfirmCodeForm, EndSessionForm, ProfileF
 REAUTH_SECONDS = 300
 
 
+def stash_recovery_codes(codes: list[str]) -> None:
+    """Keep new recovery codes (encrypted) in the session until they are shown, once."""
+    session["recovery_codes"] = crypto.encrypt(" ".join(codes), context=b"codes").hex()
+
+
+def take_recovery_codes() -> list[str] | None:
+    blob = session.pop("recovery_codes", None)
+    return crypto.decrypt(bytes.fromhex(blob), context=b"codes").split() if blob else None
+
+
 @bp.route("/", methods=["GET", "POST"])
 def index():
     form = ProfileForm(obj=current_user)
@@ -75,8 +85,8 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not accounts.reauthenticate(current_user, password=form.password.data,
-                                       code=form.code.data):
-            db.session.rollback()
+                                       code=form.code.data, actor=current_actor()):
+            db.session.commit()  # the failure counts towards the account's throttle
             form.code.errors.append(_("The current password or the code is not correct."))
         else:
             accounts.change_password(current_user, new_password=form.new_password.data,
@@ -94,13 +104,13 @@ def second_factor():
     form = ReauthForm()
     if form.validate_on_submit():
         if accounts.reauthenticate(current_user, password=form.password.data,
-                                   code=form.code.data):
+                                   code=form.code.data, actor=current_actor()):
             db.session.commit()  # the used code's step, so it cannot be replayed
             session["reauth_at"] = int(time.time())
             session["new_totp"] = crypto.encrypt(accounts.new_totp_secret(),
                                                  context=b"enrol").hex()
             return redirect(url_for("account.enrol"))
-        db.session.rollback()
+        db.session.commit()  # the failure counts towards the account's throttle
         form.code.errors.append(_("The current password or the code is not correct."))
     return render_template("account/second_factor.html", form=form), \
         422 if form.is_submitted() else 200
@@ -129,8 +139,12 @@ def enrol():
             db.session.commit()
             for key in ("new_totp", "reauth_at"):
                 session.pop(key, None)
+            if first:  # more rights from here on: a new session id (fixation defence)
+                from ..auth.routes import start_session
+                start_session(current_user._get_current_object(), "full")
+                db.session.commit()
             session["auth"] = "full"
-            session["recovery_codes"] = codes
+            stash_recovery_codes(codes)
             flash(_("Your second factor is set up. Your other sessions were ended."), "success")
             return redirect(url_for("account.recovery_codes"))
     qr, key = accounts.provisioning(current_user, secret)
@@ -144,13 +158,13 @@ def recovery_codes():
     form = ReauthForm()
     if form.validate_on_submit():
         if accounts.reauthenticate(current_user, password=form.password.data,
-                                   code=form.code.data):
-            session["recovery_codes"] = accounts.regenerate_recovery_codes(
-                current_user, actor=current_actor())
+                                   code=form.code.data, actor=current_actor()):
+            stash_recovery_codes(accounts.regenerate_recovery_codes(
+                current_user, actor=current_actor()))
             db.session.commit()
             return redirect(url_for("account.recovery_codes"))
-        db.session.rollback()
+        db.session.commit()  # the failure counts towards the account's throttle
         form.code.errors.append(_("The current password or the code is not correct."))
-    codes = session.pop("recovery_codes", None)
+    codes = take_recovery_codes()
     return render_template("account/recovery_codes.html", codes=codes, form=form), \
         422 if form.is_submitted() else 200

@@ -13,6 +13,7 @@ from ...services import accounts, audit
 from ...services.accounts import AccountError, SignIn
 from ...sessions import enforce_session_limit
 from ...web import current_actor
+from ..account.routes import stash_recovery_codes
 from . import bp
 from .forms import ActivationForm, LoginForm
 
@@ -98,7 +99,7 @@ def activate(token: str):
         else:
             start_session(user, "full")
             db.session.commit()
-            session["recovery_codes"] = codes
+            stash_recovery_codes(codes)
             flash(_("Your account is ready."), "success")
             return redirect(url_for("account.recovery_codes"))
     qr, spaced = accounts.provisioning(user, secret)

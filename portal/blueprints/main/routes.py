@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import abort, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -60,8 +62,12 @@ def set_language():
         current_user.preferred_locale = lang
         db.session.commit()
     target = request.form.get("next", "")
-    # Only a local path: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    # Only a local path: never an open redirect (browsers drop tabs and newlines, and read
+    # a backslash as a slash, so "/\t/evil" would become "//evil").
+    parts = urlsplit(target)
+    if (not target.startswith("/") or any(c in target for c in "\\\t\r\n")
+            or parts.scheme or parts.netloc or target.startswith("//")
+            or any(ord(c) < 32 for c in target)):
         target = url_for("main.index")
     return redirect(target)
 

@@ -67,6 +67,15 @@ def invite():
                                         link_template=_link_template(), actor=current_actor())
         except AccountError as exc:
             db.session.rollback()
+            if exc.code == "email_taken" and current_user.role != Role.admin.value:
+                # A partner manager must not learn who else has an account (any organisation):
+                # the answer looks like a sent invitation; the office sees the attempt.
+                audit.record("account_invite_refused", current_actor(), object_type="user",
+                             outcome="denied", detail={"reason": exc.code})
+                db.session.commit()
+                flash(_("The invitation was sent. The link works once, for 72 hours."),
+                      "success")
+                return redirect(url_for("users.index"))
             field = form.email if exc.code == "email_taken" else form.role
             field.errors = [*field.errors, ERRORS[exc.code]()]
         else:

@@ -12,8 +12,7 @@ INTEGRATION (once the case register and sharing land; see the report on issue 6)
   2. `pack_cases()`: replace the `raise PackDataUnavailable` with the block marked
      INTEGRATION below (visible_cases → selection → effective_tier → redact).
   3. `saved_filters()`: list the saved filters of the cases area the user may apply.
-  4. `pack_events()`: the events area's upcoming joint events with the recipient, as the
-     event dicts of CONTRACT.md.
+  4. `pack_events()`: wired to access.visible_events (done).
 Until then both raise PackDataUnavailable and a pack fails with a clear message; the tests
 replace these functions with fictional dicts that follow CONTRACT.md exactly.
 """
@@ -94,11 +93,28 @@ def count_cases(recipient: Organization, selection: Selection) -> int:
     return len(pack_cases(recipient, selection))
 
 
-def pack_events(recipient: Organization) -> list[dict]:
-    """Upcoming joint events with the recipient (CONTRACT.md event dicts), soonest first.
-    Raises PackDataUnavailable until the events area is wired."""
-    # INTEGRATION: return events.upcoming_joint_events(recipient) as CONTRACT.md dicts.
-    raise PackDataUnavailable("the events area is not wired into briefing packs yet")
+def pack_events(recipient: Organization, *, limit: int = 20) -> list[dict]:
+    """Upcoming joint events with the recipient (CONTRACT.md event dicts), soonest first:
+    exactly the published events the organisation's own accounts see (access.visible_events),
+    never proposals or the office's internal ones."""
+    from sqlalchemy import select
+
+    from ... import access
+    from ...extensions import db
+    from ...models import PUBLISHED, Event, utcnow
+    stmt = (access.visible_events(_recipient_principal(recipient))
+            .where(Event.status.in_(PUBLISHED), Event.ends_at >= utcnow())
+            .order_by(Event.starts_at).limit(limit))
+    return [_event_dict(event) for event in db.session.scalars(stmt)]
+
+
+def _event_dict(event) -> dict:
+    return {"title_ar": event.title_ar or event.title_en, "title_en": event.title_en or event.title_ar,
+            "kind": event.kind, "starts_at": event.starts_at.isoformat(),
+            "ends_at": event.ends_at.isoformat(), "timezone": event.timezone,
+            "venue": event.venue if not event.online_url else "", "online": bool(event.online_url),
+            "organiser": {"name_ar": event.organizer.name_ar, "name_en": event.organizer.name_en},
+            "status": event.status}
 
 
 def saved_filters(user: User) -> list[tuple[int, str]]:

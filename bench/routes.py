@@ -14,6 +14,8 @@ class Route:
     paths: list[str]
     who: str | None = None  # None: no cookie; "anon": an anonymous session; or an account key
     marker: str = ""  # text the page must contain (checked once before loading)
+    levels: tuple[int, ...] | None = None  # concurrency levels (None: the run's levels)
+    min_seconds: float = 0  # a measured run lasts at least this long (slow routes)
     notes: list[str] = field(default_factory=list)
 
 
@@ -55,7 +57,8 @@ def build_routes(sample: dict, *, partner: bool) -> list[Route]:
             Route("P2", "partner name search (20k subset)", "portal",
                   [_q("/cases/", q=q) for q in p["queries"]], who="partner",
                   marker=sample["list_marker"]),
+            # A whole-subset export takes seconds: one client, long enough for a p95.
             Route("P3", "partner export CSV (20k subset)", "portal", [p["export_path"]],
-                  who="partner"),
+                  who="partner", levels=(1,), min_seconds=30),
         ]
     return routes

@@ -124,21 +124,26 @@ def aggregate(samples: list[dict]) -> dict:
             "errors": sum(s["errors"] for s in samples)}
 
 
+def route_levels(args, route: Route) -> list[int]:
+    return [c for c in args.levels if route.levels is None or c in route.levels]
+
+
 def measure(args, routes: list[Route], servers: dict[str, Gunicorn], sessions: Sessions):
     samples: dict[tuple[str, int], list[dict]] = {}
     rss: dict[str, dict] = {}
-    total = len(routes) * len(args.levels) * args.reps
+    total = sum(len(route_levels(args, r)) for r in routes) * args.reps
     done = 0
     for rep in range(args.reps):
         for route in routes:
             server = servers[route.server]
             cookie = sessions.cookie(route.who, route.paths[0] if route.who else None)
-            for c in args.levels:
+            for c in route_levels(args, route):
                 if args.warmup:
                     run_wrk(server.base, route.paths, connections=c, seconds=args.warmup,
-                            cookie=cookie, max_requests=args.max_requests)
-                s = run_wrk(server.base, route.paths, connections=c, seconds=args.duration,
-                            cookie=cookie, max_requests=args.max_requests)
+                            cookie=cookie, max_requests=args.max_requests, timeout_s=60)
+                seconds = args.duration if args.quick else max(args.duration, route.min_seconds)
+                s = run_wrk(server.base, route.paths, connections=c, seconds=seconds,
+                            cookie=cookie, max_requests=args.max_requests, timeout_s=60)
                 samples.setdefault((route.id, c), []).append(s.as_dict())
                 done += 1
                 print(f"[{done}/{total}] rep {rep + 1} {route.id:<4} c={c:<2} "
@@ -152,11 +157,11 @@ def measure(args, routes: list[Route], servers: dict[str, Gunicorn], sessions: S
 def build_rows(args, routes, samples, rss, meta) -> tuple[list[dict], dict]:
     rows, by_key = [], {}
     for route in routes:
-        for c in args.levels:
+        for c in route_levels(args, route):
             fig = aggregate(samples[(route.id, c)])
             by_key[(route.id, c)] = fig
     for route in routes:
-        for c in args.levels:
+        for c in route_levels(args, route):
             fig = by_key[(route.id, c)]
             raw = by_key[("B0", c)]
             rows.append({

@@ -8,7 +8,7 @@ WORKERS ?= 3
 export PORTAL_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test install catalogues translations db worker bench clean
+.PHONY: run test install catalogues translations db worker bench bench-quick clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,8 +53,18 @@ test: install
 	  PORTAL_TEST_DB=postgres $(BIN)/python -m pytest -q; \
 	else echo "PORTAL_TEST_DATABASE_URL is not set: PostgreSQL run skipped"; fi
 
+# Benchmarks (bench/README.md): 250k generated cases, gunicorn, wrk. Not part of `make test`.
+#   make bench                      SQLite, full run (about 20 minutes; the first run also
+#                                   generates the data, about 3 minutes)
+#   make bench BENCH_DB=postgres    PostgreSQL (BENCH_PG_ADMIN_URL, default postgres@127.0.0.1)
+#   make bench-quick                a short smoke run
+BENCH_DB ?= sqlite
+BENCH_ARGS ?= --wait-quiet 30
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --db $(BENCH_DB) $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python -m bench.run --db $(BENCH_DB) --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -42,7 +42,10 @@ class Case(db.Model):
               postgresql_where=_LIVE),
         Index("ix_cases_live_name", "sort_name", "id", sqlite_where=_LIVE,
               postgresql_where=_LIVE),
-        Index("ix_cases_filter", "governorate_id", "status", "arrest_lo"),
+        # Covers the list filters (governorate, status, arrest period) and the sort key, so
+        # a filtered page and its count read only the index (bench: B4).
+        Index("ix_cases_live_filter", "governorate_id", "status", "arrest_lo", "arrest_hi",
+              "updated_at", "id", sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("ix_cases_status", "status", "updated_at"),
     )
 

@@ -96,14 +96,15 @@ def detail(uid: str):
     tier = effective_tier(current_user, case) or "office"  # deleted: admins only reach here
     case_service.record_view(case, actor=current_actor(), tier=tier)
     data = redact(case, tier)
-    office = tier == "office" and not case.is_deleted
+    deleted = case.is_deleted  # read before the commit expires the loaded rows
+    office = tier == "office" and not deleted
     dups = duplicates_of(case) if office else []
+    dup_rows = [redact(d.case, "summary") for d in dups]
     audience = case_audience(case) if office else []  # who else sees it (staff only)
     db.session.commit()
-    return render_template("cases/detail.html", case=data, deleted=case.is_deleted,
-                           duplicates=dups, dup_rows={d.case.id: redact(d.case, "summary")
-                                                      for d in dups}, form=EmptyForm(),
-                           audience=audience)
+    return render_template("cases/detail.html", case=data, deleted=deleted,
+                           duplicates=[d.reasons for d in dups], dup_rows=dup_rows,
+                           form=EmptyForm(), audience=audience)
 
 
 @bp.route("/<uid>/json")

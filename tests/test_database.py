@@ -1,0 +1,69 @@
+"""SQLite transactions take the write lock at BEGIN and wait for it by polling (portal/database.py)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from portal import database
+
+from .conftest import ON_POSTGRES
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock")
+
+
+def _hold_lock(engine, locked: threading.Event, release: threading.Event):
+    with engine.connect() as conn:
+        conn.begin()
+        locked.set()
+        release.wait(10)
+        conn.rollback()
+
+
+def test_second_writer_waits_for_the_lock_then_proceeds(app, db):
+    engine = db.engine
+    locked, release, began = threading.Event(), threading.Event(), threading.Event()
+    order: list[str] = []
+    holder = threading.Thread(target=_hold_lock, args=(engine, locked, release))
+    holder.start()
+    locked.wait(5)
+
+    def second():
+        with engine.connect() as conn:
+            conn.begin()
+            order.append("second began")
+            began.set()
+            conn.rollback()
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    assert not began.wait(0.3), "BEGIN IMMEDIATE must wait while another writer holds the lock"
+    order.append("first released")
+    release.set()
+    waiter.join(10)
+    holder.join(10)
+    assert order == ["first released", "second began"]
+
+
+def test_writer_gives_up_after_the_busy_limit_and_keeps_its_busy_timeout(app, db, monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
+    engine = db.engine
+    locked, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(engine, locked, release))
+    holder.start()
+    locked.wait(5)
+    try:
+        with engine.connect() as conn:
+            with pytest.raises(OperationalError, match="locked"):
+                conn.begin()
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
+    finally:
+        release.set()
+        holder.join(10)
+    with engine.connect() as conn:  # the lock is free again: a transaction starts at once
+        conn.begin()
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+        conn.rollback()

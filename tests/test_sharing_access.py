@@ -3,16 +3,12 @@ decided in SQL on SQLite and PostgreSQL (SECURITY.md T3, A7; DESIGN.md detail ti
 
 from __future__ import annotations
 
-import itertools
 import random
 
 import pytest
-from sqlalchemy import select
-
 from portal import access
 from portal.models import Case, utcnow
 
-from .case_helpers import add_source, make_case
 from .sharing_helpers import consented_case, make_grant, shared
 
 pytestmark = pytest.mark.security

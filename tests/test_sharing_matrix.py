@@ -149,9 +149,9 @@ def test_a2_sharing_matrix(app, db, users, orgs, new_client, clock, security_rep
     assert table_counts(db) == before_gets, "the matrix's requests changed data"
     assert failures == [] and leaked == [], "\n".join(failures[:40] + leaked[:40])
     routes = len({(r.endpoint, m) for r in rules for m in r.methods - {"HEAD", "OPTIONS"}})
-    security_report["A2_sharing"] = {"routes": routes, "cells": cells, "principals": len(PRINCIPALS),
-                                     "contexts": len(CONTEXTS), "failures": len(failures),
-                                     "leaked": len(leaked)}
+    security_report["A2_sharing"] = {"routes": routes, "cells": cells,
+                                     "principals": len(PRINCIPALS), "contexts": len(CONTEXTS),
+                                     "failures": len(failures), "leaked": len(leaked)}
 
 
 def test_a8_partners_reach_no_sharing_or_staff_route(app, users, orgs, new_client, clock, db,

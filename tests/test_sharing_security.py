@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from portal import access
 from portal.extensions import db as _db
-from portal.models import AuditEvent, Case
+from portal.models import AuditEvent
 
 from .conftest import post_form, table_counts
 from .sharing_helpers import make_grant

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.models import AuditEvent, SavedFilter, ShareGrant
 
 from .case_helpers import actor_of
-from .conftest import csrf_token, post_form, table_counts
+from .conftest import post_form, table_counts
 from .sharing_helpers import consented_case, make_grant, shared
 
 SOON = (date(2026, 3, 10) + timedelta(days=60)).isoformat()

@@ -18,7 +18,8 @@ from sqlalchemy import Select, and_, func, not_, or_, select
 
 from .. import access
 from ..extensions import db
-from ..models import GRANT_TIERS, Case, GrantCase, Organization, SavedFilter, ShareGrant, utcnow
+from ..models import (GRANT_TIERS, Case, GrantCase, Organization, SavedFilter, ShareGrant,
+                      utcnow)
 from ..models.sharing import PURPOSE_MAX
 from ..search import filters as case_filters
 from . import audit
@@ -186,17 +187,19 @@ def _count(where) -> int:
     return db.session.scalar(select(func.count(Case.id)).where(where)) or 0
 
 
+def _figures(selection, org_id: int, tier: str) -> Preview:
+    allowed = access.consent_allows(org_id)
+    capped = 0
+    if tier == "identification":
+        capped = _count(and_(selection, allowed, not_(access.referral_allowed())))
+    return Preview(selected=_count(selection), excluded=_count(and_(selection, not_(allowed))),
+                   capped=capped)
+
+
 def preview(req: GrantRequest, *, actor: Actor) -> Preview:
     """How many cases the grant would cover, and how many consent keeps out or caps lower."""
     checked = check_grant(req, actor=actor)
-    selection = checked.selection()
-    allowed = access.consent_allows(checked.org.id)
-    selected = _count(selection)
-    excluded = _count(and_(selection, not_(allowed)))
-    capped = 0
-    if checked.tier == "identification":
-        capped = _count(and_(selection, allowed, not_(access.referral_allowed())))
-    return Preview(selected=selected, excluded=excluded, capped=capped)
+    return _figures(checked.selection(), checked.org.id, checked.tier)
 
 
 def grant_access(req: GrantRequest, *, actor: Actor) -> ShareGrant:
@@ -245,13 +248,7 @@ def grant_selection(grant: ShareGrant):
 
 def grant_coverage(grant: ShareGrant) -> Preview:
     """What a saved grant covers now: the same figures as the preview before saving."""
-    selection = grant_selection(grant)
-    allowed = access.consent_allows(grant.organization_id)
-    capped = 0
-    if grant.tier == "identification":
-        capped = _count(and_(selection, allowed, not_(access.referral_allowed())))
-    return Preview(selected=_count(selection), excluded=_count(and_(selection, not_(allowed))),
-                   capped=capped)
+    return _figures(grant_selection(grant), grant.organization_id, grant.tier)
 
 
 def record_tampering(actor: Actor, fields: list[str]) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from sqlalchemy import select
+
 from portal import access
 from portal.models import Case, utcnow
 
@@ -193,3 +195,20 @@ def test_office_organisation_is_never_a_grantee(db, users, orgs):
     case = consented_case(users["staff"], shared())
     make_grant(orgs["office"], "detailed", [case])
     assert visible_ids(orgs["office"]) == set()
+
+
+def test_both_forms_of_the_coverage_select_the_same_cases(db, users, orgs):
+    """The counting form (from the grants) and the paging form (per case) agree."""
+    staff = users["staff"]
+    named = [consented_case(staff, shared()) for _ in range(3)]
+    consented_case(staff, shared(), status="released")
+    consented_case(staff, shared(), status="detained")
+    make_grant(orgs["a"], "detailed", named[:2])
+    make_grant(orgs["a"], "summary", params={"status": "released"})
+    make_grant(orgs["a"], "summary", params={"q": "Mohammad"})
+    coverage = access._coverage(orgs["a"].id)
+    for ranks in (None, {1}, {0}):
+        per_case = set(db.session.scalars(select(Case.id).where(coverage.covers(ranks))))
+        from_grants = set(db.session.scalars(select(Case.id).where(
+            coverage.covers(ranks, from_grants=True))))
+        assert per_case == from_grants and per_case

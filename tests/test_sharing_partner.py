@@ -157,3 +157,21 @@ def test_demo_load_twice_adds_no_grant(demo, db, runner):
     before = db.session.scalars(select(ShareGrant.id)).all()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     assert db.session.scalars(select(ShareGrant.id)).all() == before
+
+
+@pytest.mark.security
+def test_access_ending_between_lookup_and_tier_is_a_404_never_the_office_view(
+        client, db, users, orgs, login, monkeypatch):
+    """A revocation landing between get_case_or_404 and effective_tier must not fall back to
+    any other tier (the page once defaulted to "office" for admins' deleted cases)."""
+    from portal.blueprints.api import routes as api_routes
+    from portal.blueprints.cases import routes as case_routes
+    case = consented_case(users["staff"], shared(), internal_notes="NOTE-7f3a")
+    make_grant(orgs["a"], "detailed", [case])
+    db.session.commit()
+    login(users["viewer_a"])
+    for module in (case_routes, api_routes):
+        monkeypatch.setattr(module, "effective_tier", lambda user, c: None)
+    for path in (f"/cases/{case.uid}", f"/cases/{case.uid}/json", f"/api/cases/{case.uid}"):
+        response = client.get(path)
+        assert response.status_code == 404 and "NOTE-7f3a" not in response.get_data(as_text=True)

@@ -6,7 +6,7 @@ every case comes from access.redact() at the reader's effective tier, exactly as
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import abort, jsonify, request
 from flask_login import current_user
 
 from ...access import (effective_tier, effective_tiers, get_case_or_404, redact, redact_options,
@@ -28,7 +28,8 @@ def cases():
         return jsonify(error=400, fields=sorted({name for name, _m in errors})), 400
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     stmt, scoped = scoped_search(current_user, f)
-    result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options())
+    result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options(),
+                       count_from=scoped_search(current_user, f, for_count=True)[0])
     tiers = effective_tiers(current_user, result.items)
     return jsonify(cases=[redact(c, tiers[c.id]) for c in result.items if c.id in tiers],
                    page=result.page, per_page=result.per_page, total=result.total,
@@ -39,6 +40,8 @@ def cases():
 def case(uid: str):
     found = get_case_or_404(uid, current_user)
     tier = effective_tier(current_user, found)
+    if tier is None:  # access ended between the two queries
+        abort(404)
     case_service.record_view(found, actor=current_actor(), tier=tier)
     db.session.commit()
     return jsonify(redact(found, tier))

@@ -56,7 +56,9 @@ def index():
     result, rows = None, []
     if not errors:
         stmt, scoped = scoped_search(current_user, f)
-        result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options())
+        count_from = scoped_search(current_user, f, for_count=True)[0]
+        result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options(),
+                           count_from=count_from)
         tiers = effective_tiers(current_user, result.items)  # one query for the whole page
         rows = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)
@@ -93,7 +95,11 @@ def create():
 @bp.route("/<uid>")
 def detail(uid: str):
     case = get_case_or_404(uid, current_user, include_deleted=True)
-    tier = effective_tier(current_user, case) or "office"  # deleted: admins only reach here
+    tier = effective_tier(current_user, case)
+    if tier is None:  # a deleted case (only admins reach it here), or access just ended
+        if not (case.is_deleted and current_user.role == Role.admin.value):
+            abort(404)
+        tier = "office"
     case_service.record_view(case, actor=current_actor(), tier=tier)
     data = redact(case, tier)
     deleted = case.is_deleted  # read before the commit expires the loaded rows
@@ -111,6 +117,8 @@ def detail(uid: str):
 def detail_json(uid: str):
     case = get_case_or_404(uid, current_user)
     tier = effective_tier(current_user, case)
+    if tier is None:  # access ended between the two queries
+        abort(404)
     case_service.record_view(case, actor=current_actor(), tier=tier)
     db.session.commit()
     return jsonify(redact(case, tier))

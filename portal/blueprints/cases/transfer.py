@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import crypto
-from ...access import org_max_tier, scoped_search
+from ...access import org_max_tier, principal_of, scoped_search
 from ...extensions import db
 from ...search import filters as case_filters
 from ...search.query import apply_filters
@@ -116,7 +116,8 @@ def _export(fmt: str):
     exports.record_export(current_actor(), fmt=fmt, tier=tier, filters=len(f.params()),
                           count=exports.count_selected(stmt))
     db.session.commit()
-    dicts = exports.redacted(stmt, current_user, tier)
+    # A snapshot of the user: the stream outlives the request's database session.
+    dicts = exports.redacted(stmt, principal_of(current_user), tier)
     if fmt == "csv":
         body, mimetype = exports.csv_stream(dicts, tier), "text/csv; charset=utf-8"
     else:

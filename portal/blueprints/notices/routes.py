@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...access import MAX_ID, can_reach
 from ...extensions import db
@@ -21,7 +22,13 @@ PER_PAGE = 50
 @bp.app_context_processor
 def inject_notice_count():
     def open_notice_count() -> int:
-        return alerts.open_count() if can_reach("notices.index") else 0
+        if not can_reach("notices.index"):
+            return 0
+        try:
+            return alerts.open_count()
+        except SQLAlchemyError:  # e.g. the 503 page while the database is away
+            db.session.rollback()
+            return 0
     return {"open_notice_count": open_notice_count}
 
 

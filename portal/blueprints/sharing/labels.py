@@ -13,3 +13,29 @@ TIER_HINT = {
                          "identification referral, only where consent allows it."),
 }
 STATE = {"active": _l("Active"), "expired": _l("Expired"), "revoked": _l("Revoked")}
+
+# The register's filter criteria, as a grant's copied filter shows them to staff.
+CRITERIA = {"q": _l("Name"), "reference": _l("Reference"), "status": _l("Status"),
+            "perpetrator": _l("Perpetrator party"), "facility": _l("Facility"),
+            "governorate": _l("Governorate of origin"), "arrest_from": _l("Arrested from"),
+            "arrest_to": _l("Arrested until"), "tag": _l("Tag")}
+
+
+def describe_filter(params: dict | None) -> list[tuple[str, str]]:
+    """(criterion, value) pairs of a grant's filter, with reference data named."""
+    from ... import refdata
+    from ..cases.labels import STATUS, _ref_name
+    out = []
+    for key, value in (params or {}).items():
+        if key not in CRITERIA:
+            continue
+        shown = str(value)
+        if key == "status":
+            shown = str(STATUS.get(value, value))
+        elif key in ("governorate", "perpetrator"):
+            row = refdata.find("governorates" if key == "governorate" else "perpetrators", value)
+            shown = _ref_name(row) or shown
+        elif key == "facility" and str(value).isdigit():
+            shown = _ref_name(refdata.facility(int(value))) or shown
+        out.append((str(CRITERIA[key]), shown))
+    return out

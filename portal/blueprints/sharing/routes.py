@@ -16,7 +16,7 @@ from ...services import sharing
 from ...web import current_actor
 from . import bp
 from .forms import GrantFilterForm, GrantForm
-from .labels import STATE, TIER, TIER_HINT
+from .labels import STATE, TIER, TIER_HINT, describe_filter
 
 MAX_ID = 2**31 - 1
 PER_PAGE = 50
@@ -161,7 +161,8 @@ def detail(grant_id: int):
         .order_by(Case.reference).limit(100)).all()
     return render_template("sharing/detail.html", grant=grant, coverage=coverage,
                            rows=[(access.redact(case, "summary"), ok) for case, ok in rows],
-                           state=grant.state(), form=EmptyForm())
+                           state=grant.state(), form=EmptyForm(),
+                           criteria=describe_filter(grant.filter))
 
 
 @bp.route("/<int:grant_id>/revoke", methods=["POST"])

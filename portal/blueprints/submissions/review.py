@@ -66,8 +66,11 @@ def review_page(sub: PartnerSubmission, accept: AcceptForm | None = None,
 
 def _load(uid: str) -> PartnerSubmission:
     sub = get_submission_or_404(uid, current_user)
-    # Lock the row, so two reviewers cannot both decide it (PostgreSQL; SQLite serialises).
-    db.session.refresh(sub, with_for_update=True)
+    # Lock the row, then re-read it, so two reviewers cannot both decide it (PostgreSQL;
+    # SQLite serialises writers).
+    db.session.execute(select(PartnerSubmission.id).where(PartnerSubmission.id == sub.id)
+                       .with_for_update())
+    db.session.refresh(sub)
     return sub
 
 

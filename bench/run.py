@@ -134,6 +134,8 @@ def measure(args, routes: list[Route], servers: dict[str, Gunicorn], sessions: S
     total = sum(len(route_levels(args, r)) for r in routes) * args.reps
     done = 0
     for rep in range(args.reps):
+        if args.wait_quiet and rep:
+            wait_quiet(args.wait_quiet)  # other people's test suites: let them finish first
         for route in routes:
             server = servers[route.server]
             cookie = sessions.cookie(route.who, route.paths[0] if route.who else None)
@@ -144,7 +146,8 @@ def measure(args, routes: list[Route], servers: dict[str, Gunicorn], sessions: S
                 seconds = args.duration if args.quick else max(args.duration, route.min_seconds)
                 s = run_wrk(server.base, route.paths, connections=c, seconds=seconds,
                             cookie=cookie, max_requests=args.max_requests, timeout_s=60)
-                samples.setdefault((route.id, c), []).append(s.as_dict())
+                samples.setdefault((route.id, c), []).append(
+                    {**s.as_dict(), "load1": load_average()[0]})
                 done += 1
                 print(f"[{done}/{total}] rep {rep + 1} {route.id:<4} c={c:<2} "
                       f"p50 {s.p50_ms:7.2f} ms  p95 {s.p95_ms:7.2f} ms  {s.rps:8.1f} req/s"
@@ -196,8 +199,20 @@ def print_table(rows: list[dict], checks, meta) -> None:
               f"(target {d['op']} {d['limit']}{d['unit']})")
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (and SIGINT, ignored in background jobs) end the run through the finally
+    blocks, so the gunicorn servers are stopped too."""
+    import signal
+
+    def stop(signum, _frame):
+        raise SystemExit(f"stopped by signal {signum}")
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    _stop_on_sigterm()
     if not args.quality_only:
         require_wrk()
     facts = bench_data.ensure(args.db, args.count, args.seed, args.rebuild_data)

@@ -118,8 +118,10 @@ def check_route(base: str, route: Route, cookie: str | None) -> None:
 def aggregate(samples: list[dict]) -> dict:
     med = {k: round(statistics.median(s[k] for s in samples), 3)
            for k in ("p50_ms", "p95_ms", "p99_ms", "rps")}
+    cpu = [s["cpu_ms_per_req"] for s in samples if s.get("cpu_ms_per_req") is not None]
     return {"p50": med["p50_ms"], "p95": med["p95_ms"], "p99": med["p99_ms"],
-            "rps": med["rps"], "requests": sum(s["requests"] for s in samples),
+            "rps": med["rps"], "cpu_ms_per_req": round(statistics.median(cpu), 2) if cpu else None,
+            "requests": sum(s["requests"] for s in samples),
             "unexpected": sum(s["unexpected"] for s in samples),
             "errors": sum(s["errors"] for s in samples)}
 
@@ -134,6 +136,8 @@ def measure(args, routes: list[Route], servers: dict[str, Gunicorn], sessions: S
     total = sum(len(route_levels(args, r)) for r in routes) * args.reps
     done = 0
     for rep in range(args.reps):
+        if args.wait_quiet and rep:
+            wait_quiet(args.wait_quiet)  # other people's test suites: let them finish first
         for route in routes:
             server = servers[route.server]
             cookie = sessions.cookie(route.who, route.paths[0] if route.who else None)
@@ -142,9 +146,15 @@ def measure(args, routes: list[Route], servers: dict[str, Gunicorn], sessions: S
                     run_wrk(server.base, route.paths, connections=c, seconds=args.warmup,
                             cookie=cookie, max_requests=args.max_requests, timeout_s=60)
                 seconds = args.duration if args.quick else max(args.duration, route.min_seconds)
+                before = server.cpu()
                 s = run_wrk(server.base, route.paths, connections=c, seconds=seconds,
                             cookie=cookie, max_requests=args.max_requests, timeout_s=60)
-                samples.setdefault((route.id, c), []).append(s.as_dict())
+                after = server.cpu()
+                # Workers that restarted meanwhile are missed: a lower bound for fast routes.
+                used = sum(t - before.get(pid, 0.0) for pid, t in after.items())
+                samples.setdefault((route.id, c), []).append(
+                    {**s.as_dict(), "load1": load_average()[0],
+                     "cpu_ms_per_req": round(used * 1000 / s.requests, 2) if s.requests else None})
                 done += 1
                 print(f"[{done}/{total}] rep {rep + 1} {route.id:<4} c={c:<2} "
                       f"p50 {s.p50_ms:7.2f} ms  p95 {s.p95_ms:7.2f} ms  {s.rps:8.1f} req/s"
@@ -181,12 +191,13 @@ def print_table(rows: list[dict], checks, meta) -> None:
           f"load {meta['load_before']} → {meta['load_after']}  "
           f"{'QUICK ' if meta['quick'] else ''}median of {meta['reps']}")
     print(f"{'id':<4} {'route':<50} {'c':>2} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'req/s':>8} {'p95/raw':>8} {'rps/raw':>8} {'rss MB':>7}")
+          f"{'req/s':>8} {'p95/raw':>8} {'rps/raw':>8} {'rss MB':>7} {'cpu ms':>7}")
     for r in rows:
         flag = "  !" if r["unexpected"] or r["errors"] else ""
         print(f"{r['id']:<4} {r['route'][:50]:<50} {r['concurrency']:>2} {r['p50']:>8.2f} "
               f"{r['p95']:>8.2f} {r['p99']:>8.2f} {r['rps']:>8.1f} {r['ratio_to_raw']:>8.2f} "
-              f"{r['rps_ratio_to_raw']:>8.3f} {r['rss_mb']:>7.1f}{flag}")
+              f"{r['rps_ratio_to_raw']:>8.3f} {r['rss_mb']:>7.1f} "
+              f"{r['cpu_ms_per_req'] if r['cpu_ms_per_req'] is not None else '-':>7}{flag}")
     print()
     print(f"Targets (ratios at c={REF_C}, medians, same run):")
     for ch in checks:
@@ -196,8 +207,20 @@ def print_table(rows: list[dict], checks, meta) -> None:
               f"(target {d['op']} {d['limit']}{d['unit']})")
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (and SIGINT, ignored in background jobs) end the run through the finally
+    blocks, so the gunicorn servers are stopped too."""
+    import signal
+
+    def stop(signum, _frame):
+        raise SystemExit(f"stopped by signal {signum}")
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    _stop_on_sigterm()
     if not args.quality_only:
         require_wrk()
     facts = bench_data.ensure(args.db, args.count, args.seed, args.rebuild_data)

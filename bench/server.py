@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .common import BENCH, RESULTS, ROOT, VENV_BIN, children, rss_mb
+from .common import BENCH, RESULTS, ROOT, VENV_BIN, children, cpu_seconds, rss_mb
 
 
 def free_port() -> int:
@@ -77,6 +77,10 @@ class Gunicorn:
         sizes = [rss_mb(pid) for pid in self.workers()]
         return {"max_worker_mb": round(max(sizes, default=0), 1),
                 "total_mb": round(sum(sizes) + (rss_mb(self.proc.pid) if self.proc else 0), 1)}
+
+    def cpu(self) -> dict[int, float]:
+        """CPU seconds per worker (for CPU time per request over a measured run)."""
+        return cpu_seconds(self.workers())
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

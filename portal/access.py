@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from . import crypto, refdata
 from .extensions import db
 from .models import (PUBLISHED, Case, Event, EventOrganization, GrantCase, Organization, Role,
-                     ShareGrant, Source, SourceConsentOrg, TimelineEntry, utcnow)
+                     RegisterEpoch, ShareGrant, Source, SourceConsentOrg, TimelineEntry, utcnow)
 from .models.case_records import CONSENT_LEVELS
 from .partial_dates import month_of, year_of
 
@@ -515,6 +515,23 @@ def scoped_search(user, f, *, for_count: bool = False):
                      perpetrator_id=None, arrest_lo=_month_bound(f.arrest_from, False),
                      arrest_hi=_month_bound(f.arrest_to, True))
     return stmt, scoped
+
+
+def count_scope(user, f) -> tuple | None:
+    """The key under which the total of `user`'s list filtered by `f` may be reused
+    (search.query.CountMemo): the register epoch, which the database advances on every
+    write that could change a list (migration 0010), who sees what (the office, or the
+    organisation with its active grants, so an expiry changes the key too) and the filter.
+    Only totals are reused; which cases a user sees is always decided afresh."""
+    epoch = db.session.scalar(select(RegisterEpoch.value).where(RegisterEpoch.id == 1))
+    if epoch is None:
+        return None  # no epoch row: count every time
+    if user.is_office:
+        who = ("office",)
+    else:
+        coverage = _coverage(user.organization_id)
+        who = (coverage.org_id, tuple(sorted(coverage.explicit.items())))
+    return (epoch, who, tuple(sorted(f.params().items())))
 
 
 def grants_covering(case: Case) -> list[ShareGrant]:

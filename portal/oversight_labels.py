@@ -11,7 +11,7 @@ REFUSAL = {"authz_fail:case": _l("Case not shared with the organisation, or no s
            "authz_fail:endpoint": _l("Page not allowed for this account"),
            "malicious_csrf": _l("Form not sent from this portal"),
            "pack_download": _l("Briefing pack outdated by a change of sharing")}
-FORMAT = {"csv": _l("CSV"), "json": _l("JSON")}
+FORMAT = {"csv": _l("CSV"), "json": _l("JSON"), "api": _l("Page of the JSON API")}
 NOTICE_KIND = {"bulk_reads": _l("Unusually many cases read within an hour"),
                "refused_case": _l("Refused attempt at a case outside the subset")}
 SUBMISSION_KIND = {"new_case": _l("New case"), "update": _l("Update to a case")}

@@ -90,6 +90,22 @@ def test_partner_export_counts_every_case_it_holds(client, users, login, shared,
     assert json.loads(export.detail)["count"] == 5
 
 
+def test_a_page_of_the_api_is_audited_and_counted_like_an_export(client, users, login, shared,
+                                                                  db):
+    login(users["viewer_a"])
+    answer = client.get("/api/cases?per_page=50")
+    assert answer.status_code == 200 and len(answer.get_json()["cases"]) == 5
+    page, = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cases_exported"))
+    detail = json.loads(page.detail)
+    assert (detail["format"], detail["count"], page.actor_id) == ("api", 5,
+                                                                  users["viewer_a"].id)
+    notice, = _notices(db, "bulk_reads")  # 5 whole records ≥ THRESHOLD
+    assert notice.count == 5
+    assert client.get("/api/cases?reference=NO-SUCH").get_json()["cases"] == []
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "cases_exported")) == 1  # an empty page reads nothing
+
+
 def test_office_reading_many_cases_raises_no_alert(client, users, login, shared, db):
     login(users["staff"])
     for case in shared:

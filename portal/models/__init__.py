@@ -12,7 +12,7 @@ from .outbox import OutboxMessage
 from .oversight import CaseChange, Notice, PartnerSubmission
 from .reference import District, Facility, Governorate, PerpetratorParty
 from .sessions import UserSession
-from .sharing import GRANT_TIERS, GrantCase, ShareGrant
+from .sharing import GRANT_TIERS, GrantCase, RegisterEpoch, ShareGrant
 from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
@@ -21,7 +21,7 @@ __all__ = [
     "AuditEvent", "AuditHead", "Case", "CaseConflict", "CaseTag", "District", "Facility",
     "Governorate", "Invitation", "LoginThrottle", "NotDuplicate", "OrgKind", "Organization",
     "OutboxMessage", "PerpetratorParty", "CaseChange", "Notice", "PartnerSubmission",
-    "RecoveryCode", "ReferenceCounter", "Role", "SavedFilter", "GRANT_TIERS", "GrantCase",
+    "RecoveryCode", "ReferenceCounter", "RegisterEpoch", "Role", "SavedFilter", "GRANT_TIERS", "GrantCase",
     "ShareGrant", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
     "UserSession", "utcnow",
 ]

@@ -12,7 +12,7 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -86,3 +86,13 @@ class GrantCase(db.Model):
 
     grant = relationship("ShareGrant", back_populates="case_rows")
     case = relationship("Case")
+
+
+class RegisterEpoch(db.Model):
+    """One row whose value the database advances on every write to what decides a case list
+    (migration 0010's triggers): the key of the cached list counts (access.count_scope)."""
+
+    __tablename__ = "register_epoch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

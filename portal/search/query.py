@@ -13,8 +13,13 @@ only) and totals are counted up to COUNT_CAP.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import combinations
+from threading import Lock
+from time import monotonic
+
+from flask import current_app
 
 from sqlalchemy import Integer, Select, bindparam, column, exists, func, select, text
 
@@ -218,11 +223,45 @@ def _load(ids: list[int], options=()) -> list[Case]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+class CountMemo:
+    """Totals of recent lists, per app (one per worker process): {(scope, filter): total}.
+
+    The caller's `scope` must change whenever the list could (access.count_scope(): the
+    register epoch the database advances on every relevant write, and who sees what).
+    Entries also expire after `ttl` seconds. Only a total is kept, never which cases."""
+
+    def __init__(self, ttl: float = 300.0, size: int = 1024):
+        self.ttl, self.size = ttl, size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key, compute) -> int:
+        now = monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[1] > now:
+                self._items.move_to_end(key)
+                return hit[0]
+        total = compute()
+        with self._lock:
+            self._items[key] = (total, now + self.ttl)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return total
+
+
+def _memo() -> CountMemo:
+    return current_app.extensions.setdefault("portal_count_memo", CountMemo())
+
+
 def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
-              options=(), count_from: Select | None = None) -> Page:
+              options=(), count_from: Select | None = None, count_scope=None) -> Page:
     """One page of the register for a visibility-scoped select, filters and sort applied
     (`options`: loader options for the page's cases, e.g. what redact() reads;
-    `count_from`: the same cases in the form that counts fastest, if different)."""
+    `count_from`: the same cases in the form that counts fastest, if different;
+    `count_scope`: a key naming exactly the cases counted, under which the total may be
+    reused: access.count_scope(), see CountMemo)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
@@ -236,5 +275,12 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     ids = list(db.session.scalars(ids_stmt))
     counting = filtered if count_from is None else apply_filters(count_from, f)
     counted = counting.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(counted))
+
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(counted))
+
+    if count_scope is None:
+        total = count()
+    else:
+        total = _memo().get(count_scope, count)
     return Page(_load(ids, options), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)

@@ -2,6 +2,7 @@
 
 Session authentication through the same gate as the pages (401 JSON when not signed in);
 every case comes from access.redact() at the reader's effective tier, exactly as on screen.
+A page of cases is audited as an export of them; opening one case as a sensitive read.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from ...access import (effective_tier, effective_tiers, get_case_or_404, redact, redact_options,
-                       scoped_search)
+from ...access import (TIER_RANK, count_scope, effective_tier, effective_tiers,
+                       get_case_or_404, redact, redact_options, scoped_search)
 from ...extensions import db
 from ...search import filters as case_filters
 from ...search.query import case_page
 from ...services import cases as case_service
+from ...services import exports
 from ...web import current_actor
 from . import bp
 
@@ -29,11 +31,19 @@ def cases():
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     stmt, scoped = scoped_search(current_user, f)
     result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options(),
-                       count_from=scoped_search(current_user, f, for_count=True)[0])
+                       count_from=scoped_search(current_user, f, for_count=True)[0],
+                       count_scope=count_scope(current_user, f))
     tiers = effective_tiers(current_user, result.items)
-    return jsonify(cases=[redact(c, tiers[c.id]) for c in result.items if c.id in tiers],
-                   page=result.page, per_page=result.per_page, total=result.total,
-                   capped=result.capped)
+    cases = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
+    # A page of the API carries whole records at their tier: a read as sensitive as an
+    # export of those cases (access report, bulk-read alert), audited like one.
+    if cases:
+        exports.record_export(current_actor(), fmt="api", tier=max(
+            (c["tier"] for c in cases), key=TIER_RANK.__getitem__), filters=len(f.params()),
+            count=len(cases))
+        db.session.commit()
+    return jsonify(cases=cases, page=result.page, per_page=result.per_page,
+                   total=result.total, capped=result.capped)
 
 
 @bp.route("/cases/<uid>")

@@ -14,8 +14,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ... import refdata
-from ...access import (case_audience, deleted_cases, effective_tier, effective_tiers,
-                       get_case_or_404, redact, redact_options, scoped_search)
+from ...access import (case_audience, count_scope, deleted_cases, effective_tier,
+                       effective_tiers, get_case_or_404, redact, redact_options, scoped_search)
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, CaseConflict, Role, SavedFilter
@@ -58,7 +58,8 @@ def index():
         stmt, scoped = scoped_search(current_user, f)
         count_from = scoped_search(current_user, f, for_count=True)[0]
         result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options(),
-                           count_from=count_from)
+                           count_from=count_from,
+                           count_scope=count_scope(current_user, f))
         tiers = effective_tiers(current_user, result.items)  # one query for the whole page
         rows = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)

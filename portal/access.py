@@ -534,6 +534,48 @@ def count_scope(user, f) -> tuple | None:
     return (epoch, who, tuple(sorted(f.params().items())))
 
 
+def _own_name_keys(first_ar, family_ar, first_lat, family_lat, aliases) -> tuple[str, str]:
+    """(search_ar, search_lat) of the names the summary tier shows: no parent's name."""
+    from .search import case_search_keys
+    keys = case_search_keys(first_ar=first_ar or "", family_ar=family_ar or "",
+                            first_lat=first_lat or "", family_lat=family_lat or "",
+                            aliases=[a.strip() for a in (aliases or "").splitlines() if a.strip()])
+    return keys["search_ar"], keys["search_lat"]
+
+
+_OWN_NAMES = (Case.first_name_ar, Case.family_name_ar, Case.first_name_lat, Case.family_name_lat,
+              Case.aliases)
+
+
+def search_name_keys(user):
+    """How name search reads a case's names for `user`: None (the stored search columns, which
+    hold the father's name too), or (extra columns, row → (search_ar, search_lat)).
+
+    The summary tier does not show parents' names, so for a case a partner sees at that tier a
+    query must not match (nor rank by) the father's name: that would confirm a field above the
+    tier. Such cases are ranked on keys of the names the tier shows, computed here."""
+    if user.is_office:
+        return None
+    coverage = _coverage(user.organization_id)
+    deep_ranks = coverage.ranks() - {TIER_RANK["summary"]}
+    if coverage.empty or deep_ranks == coverage.ranks():
+        return None  # nothing visible, or every visible case at the detailed tier or above
+    deep = coverage.covers(deep_ranks) if deep_ranks else false()
+
+    def keys(row) -> tuple[str, str]:
+        return (row[1], row[2]) if row[3] else _own_name_keys(*row[4:9])
+    return (deep.label("deep"), *_OWN_NAMES), keys
+
+
+def summary_names_match(case: Case, tokens) -> bool:
+    """Whether every query token matches the names the summary tier shows of `case` (exports
+    post-check their strict name criterion with this for summary-tier cases)."""
+    from .search.ranking import all_exact
+    own = _own_name_keys(case.first_name_ar, case.family_name_ar, case.first_name_lat,
+                         case.family_name_lat, case.aliases)
+    return all_exact(tokens, *own)
+
+
 def grants_covering(case: Case) -> list[ShareGrant]:
     """The active grants that select `case` (explicitly or by filter), consent aside: for
     staff, to show who may see the case and why."""

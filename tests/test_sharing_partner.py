@@ -82,6 +82,41 @@ def test_partner_criteria_never_reach_past_the_tier(client, db, users, orgs, log
     assert count("arrest_from=2013-06-15") == 1
 
 
+@pytest.mark.security
+def test_a_name_query_never_confirms_a_parent_name_above_the_tier(client, db, users, orgs,
+                                                                  login):
+    """The summary tier shows the person's own names, not the father's: searching or
+    exporting by the father's name finds the case only where the tier shows parents."""
+    staff = users["staff"]
+    low = consented_case(staff, shared(), first_name_ar="وسيم", father_name_ar="نزار",
+                         family_name_ar="الدباغ", first_name_lat="Wasim",
+                         father_name_lat="Nizar", family_name_lat="al-Dabbagh")
+    high = consented_case(staff, shared(), first_name_ar="وسيم", father_name_ar="نزار",
+                          family_name_ar="القصاب", first_name_lat="Wasim",
+                          father_name_lat="Nizar", family_name_lat="al-Qassab")
+    make_grant(orgs["a"], "summary", [low])
+    make_grant(orgs["a"], "detailed", [high])
+    db.session.commit()
+    login(users["viewer_a"])
+
+    def found(query: str) -> set[str]:
+        listed = {c["reference"] for c in client.get(f"/api/cases?q={query}")
+                  .get_json()["cases"]}
+        page = client.get(f"/cases/?q={query}").get_data(as_text=True)
+        assert {ref for ref in (low.reference, high.reference) if ref in page} == listed
+        body = client.get(f"/cases/export.csv?q={query}").get_data(as_text=True)
+        exported = {r["reference"] for r in csv.DictReader(io.StringIO(body.lstrip("\ufeff")))}
+        assert exported == listed, query
+        return listed
+    assert found("وسيم") == {low.reference, high.reference}  # own names: both
+    assert found("Wasim al-Dabbagh") == {low.reference}
+    for father in ("وسيم نزار", "Wasim Nizar", "نزار"):
+        assert found(father) == {high.reference}, father  # only where parents are shown
+    make_grant(orgs["a"], "detailed", [low])  # the tier rises: the father's name is shown
+    db.session.commit()
+    assert found("Wasim Nizar") == {low.reference, high.reference}
+
+
 def test_partner_export_is_redacted_as_on_screen(client, db, users, orgs, login):
     staff = users["staff"]
     case = consented_case(staff, shared(), arrest_circumstances="CIRC-marker",

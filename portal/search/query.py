@@ -169,17 +169,23 @@ def _fuzzy_ids(tokens: list[QueryToken]):
             .limit(BROAD_CAP))
 
 
-def ranked_ids(stmt: Select, q: str) -> list[int]:
-    """Ids of the cases of `stmt` matching the name query `q`, best first."""
+def ranked_ids(stmt: Select, q: str, name_keys=None) -> list[int]:
+    """Ids of the cases of `stmt` matching the name query `q`, best first. `name_keys`
+    (access.search_name_keys): extra columns and a function giving each candidate's
+    (search_ar, search_lat) when the stored ones may not be used for this reader."""
     tokens = query_tokens(q)
     if not tokens:
         return []
-    base = stmt.with_only_columns(Case.id, Case.search_ar, Case.search_lat).order_by(None)
+    extra, keys = name_keys or ((), None)
+    base = stmt.with_only_columns(Case.id, Case.search_ar, Case.search_lat,
+                                  *extra).order_by(None)
     rows: dict[int, tuple] = {}
     for stage in (lambda: _index_ids(_strict(tokens)),
                   lambda: _index_ids(_broad(tokens), BROAD_CAP), lambda: _fuzzy_ids(tokens)):
         found = db.session.execute(base.where(Case.id.in_(stage())).limit(CANDIDATE_CAP))
         rows.update((r[0], r) for r in found)
+        if keys is not None:
+            rows = {i: (i, *keys(r)) if len(r) > 3 else r for i, r in rows.items()}
         if len(rows) >= MIN_RESULTS:
             break
     return rank(tokens, rows.values())
@@ -256,16 +262,17 @@ def _memo() -> CountMemo:
 
 
 def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
-              options=(), count_from: Select | None = None, count_scope=None) -> Page:
+              options=(), count_from: Select | None = None, count_scope=None,
+              name_keys=None) -> Page:
     """One page of the register for a visibility-scoped select, filters and sort applied
     (`options`: loader options for the page's cases, e.g. what redact() reads;
     `count_from`: the same cases in the form that counts fastest, if different;
     `count_scope`: a key naming exactly the cases counted, under which the total may be
-    reused: access.count_scope(), see CountMemo)."""
+    reused: access.count_scope(), see CountMemo; `name_keys`: see ranked_ids)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
-        ids = ranked_ids(filtered, f.q)  # as in exports (apply_filters with_name)
+        ids = ranked_ids(filtered, f.q, name_keys)  # as in exports (apply_filters with_name)
         start = (page - 1) * per_page
         return Page(_load(ids[start:start + per_page], options), page, per_page, len(ids),
                     len(ids) >= CANDIDATE_CAP)

@@ -240,7 +240,7 @@ def score(tokens: list[QueryToken], search_ar: str, search_lat: str) -> tuple[in
     return exact_count, total / max(len(tokens), 1)
 
 
-def _all_exact(tokens: list[QueryToken], search_ar: str, search_lat: str) -> bool:
+def all_exact(tokens: list[QueryToken], search_ar: str, search_lat: str) -> bool:
     """Cheap check: does every query token have an exact counterpart (ignoring positions)?"""
     ar = search_ar.split()
     lat = [latin_key(t) for t in search_lat.split()]
@@ -264,7 +264,7 @@ FULL_SCORE_LIMIT = 300
 def rank(tokens: list[QueryToken], rows) -> list[int]:
     """Order candidate rows (id, search_ar, search_lat) best first; see the module note."""
     rows = list(rows)
-    exact = [r for r in rows if _all_exact(tokens, r[1] or "", r[2] or "")]
+    exact = [r for r in rows if all_exact(tokens, r[1] or "", r[2] or "")]
     if exact:  # the usual case: score only the candidates that can be shown
         exact.sort(key=lambda r: r[0], reverse=True)
         rows, rest = exact[:FULL_SCORE_LIMIT], [r[0] for r in exact[FULL_SCORE_LIMIT:]]

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 
 from sqlalchemy import Select
 
-from ..access import TIER_RANK, effective_tiers, redact, redact_options
+from ..access import (TIER_RANK, effective_tiers, redact, redact_options,
+                      summary_names_match)
 from ..extensions import db
 from ..models import Case
+from ..search.ranking import query_tokens
 from . import audit
 from .audit import Actor
 
@@ -51,17 +53,24 @@ def _chunks(stmt: Select) -> Iterator[list[Case]]:
             db.session.expunge(case)
 
 
-def redacted(stmt: Select, user, tier_cap: str) -> Iterator[dict]:
+def redacted(stmt: Select, user, tier_cap: str, q: str = "") -> Iterator[dict]:
     """The visible cases of `stmt` as redact() dicts, each at min(its tier, `tier_cap`); the
-    tiers of a chunk come from one query of the gate (access.effective_tiers)."""
+    tiers of a chunk come from one query of the gate (access.effective_tiers).
+
+    `q`, the name criterion `stmt` already holds: a partner's case exported at the summary
+    tier must also match it on the names that tier shows (not the father's name)."""
     cap = TIER_RANK[tier_cap]
+    tokens = query_tokens(q) if q and not user.is_office else []
     for chunk in _chunks(stmt):
         tiers = effective_tiers(user, chunk)
         for case in chunk:
             tier = tiers.get(case.id)
             if tier is None:
                 continue
-            yield redact(case, tier if TIER_RANK[tier] <= cap else tier_cap)
+            tier = tier if TIER_RANK[tier] <= cap else tier_cap
+            if tokens and tier == "summary" and not summary_names_match(case, tokens):
+                continue
+            yield redact(case, tier)
 
 
 def _flat(d: dict) -> dict:

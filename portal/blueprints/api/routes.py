@@ -11,7 +11,8 @@ from flask import abort, jsonify, request
 from flask_login import current_user
 
 from ...access import (TIER_RANK, count_scope, effective_tier, effective_tiers,
-                       get_case_or_404, redact, redact_options, scoped_search)
+                       get_case_or_404, redact, redact_options, scoped_search,
+                       search_name_keys)
 from ...extensions import db
 from ...search import filters as case_filters
 from ...search.query import case_page
@@ -32,7 +33,8 @@ def cases():
     stmt, scoped = scoped_search(current_user, f)
     result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options(),
                        count_from=scoped_search(current_user, f, for_count=True)[0],
-                       count_scope=count_scope(current_user, f))
+                       count_scope=count_scope(current_user, f),
+                       name_keys=search_name_keys(current_user))
     tiers = effective_tiers(current_user, result.items)
     cases = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
     # A page of the API carries whole records at their tier: a read as sensitive as an

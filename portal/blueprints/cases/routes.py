@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from ... import refdata
 from ...access import (case_audience, count_scope, deleted_cases, effective_tier,
-                       effective_tiers, get_case_or_404, redact, redact_options, scoped_search)
+                       effective_tiers, get_case_or_404, redact, redact_options, scoped_search,
+                       search_name_keys)
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, CaseConflict, Role, SavedFilter
@@ -59,7 +60,8 @@ def index():
         count_from = scoped_search(current_user, f, for_count=True)[0]
         result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options(),
                            count_from=count_from,
-                           count_scope=count_scope(current_user, f))
+                           count_scope=count_scope(current_user, f),
+                       name_keys=search_name_keys(current_user))
         tiers = effective_tiers(current_user, result.items)  # one query for the whole page
         rows = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)

@@ -117,7 +117,7 @@ def _export(fmt: str):
                           count=exports.count_selected(stmt))
     db.session.commit()
     # A snapshot of the user: the stream outlives the request's database session.
-    dicts = exports.redacted(stmt, principal_of(current_user), tier)
+    dicts = exports.redacted(stmt, principal_of(current_user), tier, f.q)
     if fmt == "csv":
         body, mimetype = exports.csv_stream(dicts, tier), "text/csv; charset=utf-8"
     else:

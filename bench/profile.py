@@ -48,7 +48,7 @@ def main() -> None:
     args = p.parse_args()
     os.environ.update({k: v for k, v in portal_env(args.db).items() if k.startswith("PORTAL_")})
 
-    from sqlalchemy import event, text
+    from sqlalchemy import event
 
     from portal import create_app
     from portal.extensions import db

@@ -247,9 +247,13 @@ def redact_options() -> tuple:
             selectinload(Case.submissions), selectinload(Case.tag_rows))
 
 
-def redact(case: Case, tier: str) -> dict:
+def redact(case: Case, tier: str, *, brief: bool = False) -> dict:
     """The case as a dict holding only the keys of `tier` (CONTRACT.md): a field above the
-    tier is absent, not None. The only source of case data for pages, exports and PDFs."""
+    tier is absent, not None. The only source of case data for pages, exports and PDFs.
+
+    `brief`: only what a row of the case list shows (the summary keys, and the full arrest
+    date where the tier holds it): a subset of the tier's keys that reads no related rows,
+    so a page of the list loads no timeline, sources or submissions."""
     rank = TIER_RANK[tier]  # KeyError on an unknown tier: fail closed
     out = {
         "uid": case.uid, "reference": case.reference, "tier": tier,
@@ -263,6 +267,9 @@ def redact(case: Case, tier: str) -> dict:
         "status": case.status, "public_narrative": case.public_narrative,
     }
     if rank < TIER_RANK["detailed"]:
+        return out
+    if brief:
+        out["arrest_date"] = case.arrest_date or None
         return out
     office = rank >= TIER_RANK["office"]
     out.update(

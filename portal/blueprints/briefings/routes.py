@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ...extensions import db
 from ...models import BriefingPack, Organization

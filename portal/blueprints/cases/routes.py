@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ... import refdata
 from ...access import (case_audience, count_scope, deleted_cases, effective_tier,
-                       effective_tiers, get_case_or_404, redact, redact_options, scoped_search,
+                       effective_tiers, get_case_or_404, redact, scoped_search,
                        search_name_keys)
 from ...extensions import db
 from ...forms_common import EmptyForm
@@ -58,12 +58,12 @@ def index():
     if not errors:
         stmt, scoped = scoped_search(current_user, f)
         count_from = scoped_search(current_user, f, for_count=True)[0]
-        result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options(),
+        result = case_page(stmt, scoped, page=page, per_page=PER_PAGE,
                            count_from=count_from,
                            count_scope=count_scope(current_user, f),
                        name_keys=search_name_keys(current_user))
         tiers = effective_tiers(current_user, result.items)  # one query for the whole page
-        rows = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
+        rows = [redact(c, tiers[c.id], brief=True) for c in result.items if c.id in tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)
                                .order_by(SavedFilter.name)).all()
     return render_template("cases/index.html", f=f, errors=errors, page=result, rows=rows,

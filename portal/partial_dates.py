@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # 14/06/2013, the spreadsheet habit
@@ -136,6 +137,7 @@ def month_of(text: str | None) -> str | None:
 _BABEL_LOCALES = {"ar": "ar_SY", "en": "en_GB"}
 
 
+@lru_cache(maxsize=8192)  # pure; a list page formats the same few hundred dates again and again
 def format_partial(text: str | None, language: str = "en") -> str:
     """Show a stored partial date (or "A/B" range) as recorded: "1987", "June 2013",
     "14 June 2013" (or "حزيران 2013"); never a padded day or month."""

@@ -29,6 +29,10 @@ class DuplicateMatch:
     reasons: list[str] = field(default_factory=list)  # names, mother, birth_year, origin
 
 
+_COMPARED = (Case.id, Case.search_ar, Case.search_lat, Case.mother_name_ar, Case.mother_name_lat,
+             Case.birth_year, Case.governorate_id)
+
+
 def _name_query(data: dict, parts=("first", "father", "family")) -> str:
     ar = " ".join(data.get(f"{p}_name_ar") or "" for p in parts).strip()
     lat = " ".join(data.get(f"{p}_name_lat") or "" for p in parts).strip()
@@ -87,11 +91,18 @@ def find_duplicates(data: dict, *, exclude: Case | None = None, limit: int = 8
         ids -= _not_duplicates_of(exclude.id)
     if not ids:
         return []
-    cases = db.session.scalars(select(Case).where(Case.id.in_(ids)))
-    matches = [_compare(data, c, tokens) for c in cases]
+    # Score plain rows of the columns _compare reads (up to 300 candidates: building whole
+    # Case objects for them cost more than the search), then load only the cases shown.
+    rows = db.session.execute(select(*_COMPARED).where(Case.id.in_(ids)))
+    matches = [_compare(data, row, tokens) for row in rows]
     matches = [m for m in matches if m.score >= THRESHOLD and "names" in m.reasons
                or m.score >= THRESHOLD + 10]
-    return sorted(matches, key=lambda m: (-m.score, -m.case.id))[:limit]
+    matches = sorted(matches, key=lambda m: (-m.score, -m.case.id))[:limit]
+    loaded = {c.id: c for c in db.session.scalars(
+        select(Case).where(Case.id.in_([m.case.id for m in matches])))} if matches else {}
+    for match in matches:
+        match.case = loaded[match.case.id]
+    return matches
 
 
 def duplicates_of(case: Case, limit: int = 5) -> list[DuplicateMatch]:

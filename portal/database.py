@@ -27,6 +27,37 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+def reads_only(view):
+    """Mark a view that only reads: on SQLite its transaction starts DEFERRED and read-only
+    (PRAGMA query_only), so it never waits for, nor holds, the write lock that every other
+    transaction takes at BEGIN. Pages that write (audit entries) must not carry this mark: a
+    write in such a view fails at once, in every test, not only under contention. The session
+    row is still saved afterwards, in a transaction of its own (allow_writes())."""
+    view.reads_only = True
+    return view
+
+
+def _reading_only() -> bool:
+    from flask import current_app, g, has_request_context, request
+    if not has_request_context() or g.get("db_writes"):
+        return False
+    rule = request.url_rule
+    view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
+    return getattr(view, "reads_only", False)
+
+
+def allow_writes() -> None:
+    """From here on the request may write (the session save, error handlers that audit):
+    end a read-only view's transaction so that the next one takes the write lock."""
+    from flask import g, has_request_context
+    if not has_request_context():
+        return
+    if _reading_only():
+        from .extensions import db
+        db.session.rollback()
+    g.db_writes = True
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(conn) -> None:
     """Take SQLite's write lock at BEGIN: nearly every request writes (audit, session), and a
@@ -43,6 +74,13 @@ def _sqlite_begin_immediate(conn) -> None:
     if conn.get_execution_options().get("portal_snapshot"):
         conn.exec_driver_sql("BEGIN DEFERRED")
         return
+    if _reading_only():  # a view marked @reads_only (see there)
+        conn.exec_driver_sql("BEGIN DEFERRED")
+        conn.exec_driver_sql("PRAGMA query_only=1")
+        conn.info["query_only"] = True
+        return
+    if conn.info.pop("query_only", False):
+        conn.exec_driver_sql("PRAGMA query_only=0")
     conn.exec_driver_sql("PRAGMA busy_timeout=0")
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     try:

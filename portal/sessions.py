@@ -15,10 +15,12 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask, g, request
+from flask.globals import request_ctx
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete, select
 from werkzeug.datastructures import CallbackDict
 
+from .database import allow_writes
 from .extensions import db
 from .models import Organization, User, UserSession, utcnow
 
@@ -75,13 +77,17 @@ class ServerSessionInterface(SessionInterface):
         raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
         if not raw or len(raw) > 100:
             return ServerSession()
+        if request.url_rule is None and request.routing_exception is None:
+            request_ctx.match_request()  # the endpoint decides how the transaction begins
         row = db.session.get(UserSession, sid_hash(raw))
         if row is None:
             return ServerSession()
         expired = self._expiry_reason(app, row)
         if expired:
             g.session_expired = (expired, row.user_id, row.organization_id)
-            db.session.delete(row)
+            row_id = row.id
+            allow_writes()
+            db.session.execute(delete(UserSession).where(UserSession.id == row_id))
             db.session.commit()
             return ServerSession()
         try:
@@ -108,6 +114,7 @@ class ServerSessionInterface(SessionInterface):
         name = app.config["SESSION_COOKIE_NAME"]
         # Whatever the view did not commit is discarded, as at teardown; the session row is
         # then written in its own short transaction.
+        allow_writes()
         db.session.rollback()
         if session.rotate and session.row_id:
             db.session.execute(delete(UserSession).where(UserSession.id == session.row_id))
@@ -134,6 +141,11 @@ class ServerSessionInterface(SessionInterface):
                     UserSession.user_id.is_(None), UserSession.last_seen < idle))
             self._set_cookie(app, response, session.raw_id)
         else:
+            touch_after = app.config["SESSION_TOUCH_SECONDS"]
+            if (not session.modified and request.method in ("GET", "HEAD")
+                    and session.last_seen is not None
+                    and (now - session.last_seen).total_seconds() < touch_after):
+                return  # a read that changed nothing: no transaction, no write lock
             row = db.session.get(UserSession, session.row_id)
             if row is None:  # ended meanwhile (logout elsewhere): do not resurrect it
                 self._clear_cookie(app, response)

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .database import allow_writes
 from .extensions import db
 from .services import audit
 from .services.audit import Actor
@@ -122,6 +123,7 @@ def error_page(code: int, message: str | None = None):
 
 
 def _handle_http(exc: HTTPException):
+    allow_writes()  # an error page may audit: end a read-only view's transaction
     if exc.code is None or exc.code < 400:
         return exc
     if exc.code == 403 and current_user.is_authenticated:
@@ -187,6 +189,7 @@ def _audit_object_refusal() -> None:
 
 
 def _handle_csrf(exc: CSRFError):
+    allow_writes()  # an error page may audit: end a read-only view's transaction
     if current_user.is_authenticated:
         _audit_refusal("malicious_csrf", 400)
     return error_page(400, _("The form had expired or was not sent from this portal. "
@@ -194,6 +197,7 @@ def _handle_csrf(exc: CSRFError):
 
 
 def _handle_db_down(exc: OperationalError):
+    allow_writes()  # an error page may audit: end a read-only view's transaction
     db.session.rollback()
     log.error("database unavailable: %s", type(exc.orig).__name__)
     resp = app_response(error_page(503))
@@ -202,6 +206,7 @@ def _handle_db_down(exc: OperationalError):
 
 
 def _handle_unexpected(exc: Exception):
+    allow_writes()  # an error page may audit: end a read-only view's transaction
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
     original = getattr(exc, "original_exception", exc)

@@ -67,3 +67,42 @@ def test_writer_gives_up_after_the_busy_limit_and_keeps_its_busy_timeout(app, db
         conn.begin()
         assert conn.execute(text("SELECT 1")).scalar() == 1
         conn.rollback()
+
+
+def test_the_case_list_reads_while_another_writer_holds_the_lock(
+        app, db, client, users, login, monkeypatch):
+    """/cases/ is marked @reads_only: its transaction starts DEFERRED and read-only, so a
+    long write elsewhere (an import) does not hold up searches (pages that write wait for
+    it, see above)."""
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 300)
+    login(users["staff"])
+    assert client.get("/cases/").status_code == 200  # the session gets its CSRF token
+    engine = db.engine
+    locked, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(engine, locked, release))
+    holder.start()
+    locked.wait(5)
+    try:
+        listed = client.get("/cases/?q=Mohammad")
+        assert listed.status_code == 200 and "case" in listed.get_data(as_text=True)
+    finally:
+        release.set()
+        holder.join(10)
+    assert client.get("/cases/new").status_code == 200
+
+
+def test_a_read_only_transaction_refuses_writes(app, db):
+    """What @reads_only sets: a write inside such a transaction fails at once."""
+    from portal.models import Organization
+    with app.test_request_context("/cases/"):
+        from flask.globals import request_ctx
+        request_ctx.match_request()
+        db.session.rollback()
+        assert db.session.scalar(text("PRAGMA query_only")) == 1
+        db.session.add(Organization(name_en="Fictional", name_ar="وهمية", kind="ngo"))
+        with pytest.raises(OperationalError, match="readonly"):
+            db.session.flush()
+        db.session.rollback()
+        database.allow_writes()
+        assert db.session.scalar(text("PRAGMA query_only")) == 0
+        db.session.rollback()

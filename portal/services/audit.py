@@ -12,6 +12,7 @@ from datetime import timezone
 from flask import current_app
 from sqlalchemy import select
 
+from ..database import allow_writes
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, utcnow
 
@@ -54,6 +55,7 @@ def record(action: str, actor: Actor | None, *, object_type: str = "", object_id
     The head row is locked (FOR UPDATE on PostgreSQL; SQLite transactions are IMMEDIATE),
     so concurrent writers extend the chain one after the other.
     """
+    allow_writes()  # in a read-only view (database.reads_only): write in a transaction of its own
     actor = actor or Actor.system()
     head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
     if head is None:

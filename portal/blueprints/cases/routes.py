@@ -17,6 +17,7 @@ from ... import refdata
 from ...access import (case_audience, count_scope, deleted_cases, effective_tier,
                        effective_tiers, get_case_or_404, redact, scoped_search,
                        search_name_keys)
+from ...database import reads_only
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, CaseConflict, Role, SavedFilter
@@ -51,6 +52,7 @@ def form_errors_from(form, exc: CaseInvalid) -> None:
 
 
 @bp.route("/")
+@reads_only
 def index():
     f, errors = case_filters.parse(request.args)
     page = request.args.get("page", 1, type=int) or 1

@@ -20,9 +20,11 @@ pytestmark = pytest.mark.security
 
 def canonical_dump(db) -> dict[str, str]:
     """SHA-256 per table of its rows in primary-key order."""
-    from portal.backup import _line
+    from portal.backup import NOT_BACKED_UP, _line
     out = {}
     for table in db.metadata.sorted_tables:
+        if table.name in NOT_BACKED_UP:  # the register epoch only ever moves forward
+            continue
         digest = hashlib.sha256()
         for row in db.session.execute(select(table).order_by(*table.primary_key.columns)).mappings():
             digest.update(_line(row))

@@ -27,27 +27,28 @@ def total(client, query: str = "") -> int:
 
 
 def test_every_kind_of_write_advances_the_epoch(db, users, orgs):
-    before = epoch(db)
-    case = make_case(users["staff"])  # ORM insert
-    db.session.flush()
-    assert epoch(db) > before
-    before = epoch(db)
-    case.status = "released"  # ORM update
-    db.session.flush()
-    assert epoch(db) > before
-    before = epoch(db)
-    row = {c.name: getattr(case, c.name) for c in Case.__table__.columns
-           if c.name not in ("id", "uid", "reference", "external_id")}
-    row.update(uid="00000000-0000-4000-8000-0000000000aa", reference="BULK-1")
-    db.session.execute(insert(Case.__table__), [row])  # a bulk (Core) insert, as imports do
-    assert epoch(db) > before
-    before = epoch(db)
-    grant = make_grant(orgs["a"], "summary", [case])
-    assert epoch(db) > before
-    before = epoch(db)
-    grant.revoked_at = utcnow()
-    db.session.flush()
-    assert epoch(db) > before
+    """Each writing transaction advances it (PostgreSQL: once per transaction; SQLite: per
+    row), whatever wrote: the ORM, a bulk insert, a grant, a revocation."""
+    def advanced(write) -> bool:
+        before = epoch(db)
+        write()
+        db.session.commit()
+        return epoch(db) > before
+    case = make_case(users["staff"])
+    db.session.commit()
+
+    def bulk_insert():  # a Core insert, as imports and the generator do
+        row = {c.name: getattr(case, c.name) for c in Case.__table__.columns
+               if c.name not in ("id", "uid", "reference", "external_id")}
+        row.update(uid="00000000-0000-4000-8000-0000000000aa", reference="BULK-1")
+        db.session.execute(insert(Case.__table__), [row])
+    grant = []
+    assert advanced(lambda: make_case(users["staff"]))  # ORM insert
+    assert advanced(lambda: setattr(case, "status", "released"))  # ORM update
+    assert advanced(bulk_insert)
+    assert advanced(lambda: grant.append(make_grant(orgs["a"], "summary", [case])))
+    assert advanced(lambda: setattr(grant[0], "revoked_at", utcnow()))
+    assert not advanced(lambda: None)  # nothing written, nothing advanced
 
 
 def test_partner_total_follows_consent_revocation_and_expiry(

@@ -37,9 +37,19 @@ def upgrade():
                 op.execute(f'CREATE TRIGGER {table}_epoch_{verb.lower()} AFTER {verb} '
                            f'ON {table} BEGIN {BUMP}; END')
         return
+    # Once per transaction: every UPDATE of the one row in a single transaction leaves a row
+    # version the next must step over, so a bulk import of n statements would cost n².
+    # The flag is transaction-local (set_config(..., true)) and the commit publishes the new
+    # value with all the transaction's writes at once.
     op.execute(f"""CREATE FUNCTION register_epoch_bump() RETURNS trigger LANGUAGE plpgsql AS $$
-                   BEGIN {BUMP}; RETURN NULL; END $$""")
-    for table in TABLES:  # once per statement: a bulk insert advances it once
+                   BEGIN
+                     IF coalesce(current_setting('portal.epoch_bumped', true), '') <> '1' THEN
+                       {BUMP};
+                       PERFORM set_config('portal.epoch_bumped', '1', true);
+                     END IF;
+                     RETURN NULL;
+                   END $$""")
+    for table in TABLES:
         op.execute(f'CREATE TRIGGER {table}_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '
                    f'ON {table} FOR EACH STATEMENT EXECUTE FUNCTION register_epoch_bump()')
 

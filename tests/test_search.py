@@ -115,3 +115,20 @@ def test_deleted_cases_are_not_found(register, db):
     register["other"].deleted_at = register["other"].created_at
     db.session.commit()
     assert register["other"].reference not in search("Hassan Ali Darwish")
+
+
+def test_a_full_name_in_order_leaves_out_the_same_names_in_another_order(db, users):
+    """محمد جمال موسى is Muhammad son of Jamal; جمال محمد موسى is Jamal son of Muhammad,
+    another person. Typed in full and in order, the name finds the first only; typed in part,
+    or in an order no case has, it still finds both."""
+    staff = users["staff"]
+    son = make_case(staff, first_name_ar="محمد", father_name_ar="جمال", family_name_ar="موسى",
+                    first_name_lat="Muhammad", father_name_lat="Jamal", family_name_lat="Musa")
+    father = make_case(staff, first_name_ar="جمال", father_name_ar="محمد",
+                       family_name_ar="موسى", first_name_lat="Jamal",
+                       father_name_lat="Muhammad", family_name_lat="Musa")
+    db.session.commit()
+    assert search("محمد جمال موسى") == [son.reference]
+    assert search("Jamal Muhammad Musa") == [father.reference]
+    assert set(search("محمد موسى")) == {son.reference, father.reference}
+    assert set(search("موسى محمد جمال")) == {son.reference, father.reference}

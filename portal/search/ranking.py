@@ -206,7 +206,13 @@ def _cross_script(token: QueryToken, raws: list[str], used: set[int]) -> tuple[i
 
 
 def score(tokens: list[QueryToken], search_ar: str, search_lat: str) -> tuple[int, float]:
-    """(number of exactly matched query tokens, mean similarity 0–100) for one candidate.
+    """(number of exactly matched query tokens, mean similarity 0–100) for one candidate."""
+    return _score(tokens, search_ar, search_lat)[:2]
+
+
+def _score(tokens: list[QueryToken], search_ar: str, search_lat: str
+           ) -> tuple[int, float, int]:
+    """(exactly matched query tokens, mean similarity 0–100, of them matched in place).
 
     Each candidate token answers at most one query token (محمد محمد ≠ محمد). For a case with
     names in both scripts, a spelling the other script supports (Uthman for عثمان) raises the
@@ -218,7 +224,7 @@ def score(tokens: list[QueryToken], search_ar: str, search_lat: str) -> tuple[in
     lat = [latin_key(t) for t in lat_raw]
     used_ar: set[int] = set()
     used_lat: set[int] = set()
-    exact_count, total = 0, 0.0
+    exact_count, in_place, total = 0, 0, 0.0
     for position, token in enumerate(tokens):
         same, used = (ar, used_ar) if token.script == "ar" else (lat, used_lat)
         other, other_used = (lat_raw, used_lat) if token.script == "ar" else (ar, used_ar)
@@ -227,6 +233,7 @@ def score(tokens: list[QueryToken], search_ar: str, search_lat: str) -> tuple[in
             if index >= 0:
                 used.add(index)
                 exact_count += 1
+                in_place += index == position
                 total += 1.0 if index == position else 0.0
             elif other:
                 sim = max(sim, _cross_script(token, other, set())[1])
@@ -235,9 +242,10 @@ def score(tokens: list[QueryToken], search_ar: str, search_lat: str) -> tuple[in
             if index >= 0:
                 other_used.add(index)
                 exact_count += 1
+                in_place += index == position
                 total += 1.0 if index == position else 0.0
         total += sim
-    return exact_count, total / max(len(tokens), 1)
+    return exact_count, total / max(len(tokens), 1), in_place
 
 
 def all_exact(tokens: list[QueryToken], search_ar: str, search_lat: str) -> bool:
@@ -270,7 +278,7 @@ def rank(tokens: list[QueryToken], rows) -> list[int]:
         rows, rest = exact[:FULL_SCORE_LIMIT], [r[0] for r in exact[FULL_SCORE_LIMIT:]]
     else:
         rest = []
-    scored = [(score(tokens, ar or "", lat or ""), row_id) for row_id, ar, lat in rows]
+    scored = [(_score(tokens, ar or "", lat or ""), row_id) for row_id, ar, lat in rows]
     if not scored:
         return []
     scored.sort(key=lambda item: (item[0][0], item[0][1], item[1]), reverse=True)
@@ -279,6 +287,11 @@ def rank(tokens: list[QueryToken], rows) -> list[int]:
         # Someone matches every token, or all but one (a typo): leave out candidates that
         # match fewer, so a near miss (محمود for محمد) is never ranked next to them.
         scored = [item for item in scored if item[0][0] == best]
+        if best == len(tokens) >= 3 and any(item[0][2] == best for item in scored):
+            # A full name typed in order (first, father, family) that some case has in that
+            # order: the same names in another order are other people (جمال محمد موسى is
+            # Jamal son of Muhammad, not Muhammad son of Jamal).
+            scored = [item for item in scored if item[0][2] == best]
     else:
         floor = 60.0  # below this a candidate shares too little with the query
         scored = [item for item in scored if item[0][1] >= floor]

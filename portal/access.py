@@ -586,12 +586,13 @@ def summary_names_match(case: Case, tokens) -> bool:
 def grants_covering(case: Case) -> list[ShareGrant]:
     """The active grants that select `case` (explicitly or by filter), consent aside: for
     staff, to show who may see the case and why."""
-    grants = db.session.scalars(
+    named = set(db.session.scalars(select(GrantCase.grant_id).where(GrantCase.case_id == case.id)))
+    grants = db.session.scalars(  # only grants naming the case, or with a filter to test
         select(ShareGrant).join(Organization, Organization.id == ShareGrant.organization_id)
         .where(ShareGrant.revoked_at.is_(None), ShareGrant.expires_at > utcnow(),
-               Organization.active.is_(True), Organization.kind != "office")
+               Organization.active.is_(True), Organization.kind != "office",
+               or_(ShareGrant.id.in_(named), ShareGrant.filter_params.is_not(None)))
         .order_by(ShareGrant.organization_id, ShareGrant.id)).all()
-    named = set(db.session.scalars(select(GrantCase.grant_id).where(GrantCase.case_id == case.id)))
     out = []
     for grant in grants:
         if grant.tier not in GRANTABLE:

@@ -30,7 +30,7 @@ from .common import DATA, RESULTS, ROOT, VENV_BIN, cpu_count, git_sha, load_aver
 from .load import require_wrk, run_wrk
 from .routes import Route, build_routes
 from .server import Gunicorn
-from .signin import Account, anonymous_session, fetch, sign_in
+from .signin import Account, anonymous_session, fetch, first_byte_ms, sign_in
 from .targets import REF_C, evaluate
 
 QUIET_LOAD = 1.5
@@ -164,6 +164,24 @@ def measure(args, routes: list[Route], servers: dict[str, Gunicorn], sessions: S
     return samples, rss
 
 
+def first_bytes(routes: list[Route], servers: dict[str, Gunicorn], sessions) -> dict:
+    """P3 is a streamed download: also time its first byte (when the download starts),
+    beside the same measure of the trivial signed-in page B8, one client, 15 times each."""
+    by_id = {r.id: r for r in routes}
+    if "P3" not in by_id or "B8" not in by_id:
+        return {}
+    out = {}
+    for rid in ("B8", "P3"):
+        route = by_id[rid]
+        times = sorted(first_byte_ms(servers[route.server].base, route.paths[0],
+                                     sessions.cookie(route.who)))
+        out[rid] = {"p50": round(statistics.median(times), 2),
+                    "p95": round(times[min(len(times) - 1, int(0.95 * len(times)))], 2),
+                    "n": len(times)}
+        print(f"[first byte] {rid} p50 {out[rid]['p50']} ms  p95 {out[rid]['p95']} ms", flush=True)
+    return out
+
+
 def build_rows(args, routes, samples, rss, meta) -> tuple[list[dict], dict]:
     rows, by_key = [], {}
     for route in routes:
@@ -265,12 +283,13 @@ def main(argv=None) -> int:
                 check_route(servers[route.server].base, route, sessions.cookie(route.who))
             meta["load_before"] = load_average()
             samples, rss = measure(args, routes, servers, sessions)
+            meta["first_byte"] = first_bytes(routes, servers, sessions)
             meta["load_after"] = load_average()
         finally:
             for s in servers.values():
                 s.stop()
         rows, checks_rows = build_rows(args, routes, samples, rss, meta)
-    checks = evaluate(checks_rows, quality, facts)
+    checks = evaluate(checks_rows, quality, facts, meta.get("first_byte"))
     meta.setdefault("load_before", load_average())
     meta.setdefault("load_after", load_average())
     if rows:

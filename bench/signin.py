@@ -82,3 +82,23 @@ def fetch(base: str, path: str, cookie: str | None = None) -> tuple[int, str]:
     """One GET (used to check a route answers 200 before it is loaded)."""
     resp, page = _request(base, "GET", path, cookie=cookie)
     return resp.status, page
+
+
+def first_byte_ms(base: str, path: str, cookie: str | None, n: int = 15) -> list[float]:
+    """Milliseconds from sending a GET to the first byte of its body, `n` times in a row
+    (one client). For a streamed download this is when the download starts, which is what a
+    person waits for; the rest of the body is not read (the connection is closed)."""
+    url = urlsplit(base)
+    out = []
+    for _ in range(n):
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+        headers = {"Accept-Language": "ar", **({"Cookie": cookie} if cookie else {})}
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        resp.read(1)
+        out.append((time.perf_counter() - started) * 1000)
+        if resp.status != 200:
+            raise RuntimeError(f"{path} answered {resp.status}")
+        conn.close()
+    return out

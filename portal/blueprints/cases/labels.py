@@ -1,5 +1,7 @@
 """Translated labels of the case register's vocabularies (codes are stored, labels shown)."""
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 
 STATUS = {"detained": _l("Detained"), "forcibly_disappeared": _l("Forcibly disappeared"),
@@ -49,6 +51,31 @@ def choices(table: dict, blank: str | None = None) -> list[tuple[str, str]]:
     return ([("", blank)] if blank is not None else []) + out
 
 
+class TranslatedTables(Mapping):
+    """The label tables for templates, each translated once per language and kept: a page of
+    50 cases otherwise runs gettext for every badge (the catalogues do not change while the
+    portal runs). `case_labels.status` is a plain dict of strings for the request's language."""
+
+    def __init__(self, tables: dict[str, dict]):
+        self._tables = tables
+        self._done: dict[tuple[str, str], dict[str, str]] = {}
+
+    def __getitem__(self, name: str) -> dict[str, str]:
+        from flask_babel import get_locale
+        key = (str(get_locale()), name)
+        table = self._done.get(key)
+        if table is None:
+            table = self._done[key] = {code: str(label)
+                                       for code, label in self._tables[name].items()}
+        return table
+
+    def __iter__(self):
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
 def _partial_date(value: str | None) -> str:
     from flask_babel import get_locale
 
@@ -71,7 +98,7 @@ def register(state) -> None:
     filters.setdefault("format_number", format_decimal)
     filters.setdefault("format_datetime", lambda value, fmt="medium": format_datetime(value, fmt))
     state.app.jinja_env.globals.update(
-        case_labels={"status": STATUS, "sex": SEX, "kind": KIND, "source_kind": SOURCE_KIND,
+        case_labels=TranslatedTables({"status": STATUS, "sex": SEX, "kind": KIND, "source_kind": SOURCE_KIND,
                      "reliability": RELIABILITY, "consent": CONSENT, "channel": CHANNEL,
                      "body": BODY, "facility_kind": FACILITY_KIND, "tier": TIER,
-                     "field": FIELD, "reason": REASON, "consent_method": CONSENT_METHOD})
+                     "field": FIELD, "reason": REASON, "consent_method": CONSENT_METHOD}))

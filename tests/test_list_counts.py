@@ -119,3 +119,25 @@ def test_deactivating_an_organisation_empties_its_total(client, db, users, orgs,
     from portal import access
     assert db.session.scalar(select(Case.id).where(
         access.partner_case_filter(users["viewer_a"]))) is None
+
+
+def test_the_count_an_export_records_follows_changes(client, db, users, orgs, login):
+    import json
+
+    from portal.models import AuditEvent
+    staff = users["staff"]
+    cases = [consented_case(staff, shared()) for _ in range(3)]
+    make_grant(orgs["a"], "summary", cases)
+    db.session.commit()
+    login(users["viewer_a"])
+
+    def exported() -> int:
+        assert client.get("/cases/export.csv").status_code == 200
+        last = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "cases_exported").order_by(AuditEvent.seq.desc())).first()
+        return json.loads(last.detail)["count"]
+    assert exported() == 3
+    assert exported() == 3
+    cases[1].sources[0].consent_level = "internal"
+    db.session.commit()
+    assert exported() == 2

@@ -23,6 +23,7 @@ from . import audit
 from .audit import Actor
 
 CHUNK = 500
+FIRST_CHUNK = 50  # a small first chunk: the download starts sooner
 _INVISIBLE_LEAD = re.compile("^[\\s\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,11 +40,12 @@ def neutralise(value) -> str:
 
 def _chunks(stmt: Select) -> Iterator[list[Case]]:
     """The cases of `stmt`, chunk by chunk (keyset on id), eager-loading what redact uses."""
-    last = 0
+    last, size = 0, FIRST_CHUNK
     options = redact_options()
     while True:
         chunk = list(db.session.scalars(stmt.where(Case.id > last).order_by(Case.id)
-                                        .limit(CHUNK).options(*options)))
+                                        .limit(size).options(*options)))
+        size = CHUNK
         if not chunk:
             return
         yield chunk

@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import crypto
-from ...access import org_max_tier, principal_of, scoped_search
+from ...access import count_scope, org_max_tier, principal_of, scoped_search
 from ...extensions import db
 from ...search import filters as case_filters
-from ...search.query import apply_filters
+from ...search.query import apply_filters, remembered_total
 from ...services import exports, imports
 from ...services.import_format import COLUMNS, TEMPLATE_AR
 from ...web import current_actor
@@ -113,8 +113,10 @@ def _export(fmt: str):
         org_max_tier(current_user.organization_id) or "summary")
     stmt, scoped = scoped_search(current_user, f)
     stmt = apply_filters(stmt, scoped, with_name=True)
+    scope = count_scope(current_user, f)  # the same subset and filter: the same total
+    count = remembered_total(scope and ("export", scope), lambda: exports.count_selected(stmt))
     exports.record_export(current_actor(), fmt=fmt, tier=tier, filters=len(f.params()),
-                          count=exports.count_selected(stmt))
+                          count=count)
     db.session.commit()
     # A snapshot of the user: the stream outlives the request's database session.
     dicts = exports.redacted(stmt, principal_of(current_user), tier, f.q)

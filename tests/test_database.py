@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -21,6 +22,20 @@ def _hold_lock(engine, locked: threading.Event, release: threading.Event):
         locked.set()
         release.wait(10)
         conn.rollback()
+
+
+@contextmanager
+def lock_held_elsewhere(engine):
+    """Another connection holds SQLite's write lock for the duration of the block."""
+    locked, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(engine, locked, release))
+    holder.start()
+    locked.wait(5)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(10)
 
 
 def test_second_writer_waits_for_the_lock_then_proceeds(app, db):
@@ -51,18 +66,10 @@ def test_second_writer_waits_for_the_lock_then_proceeds(app, db):
 def test_writer_gives_up_after_the_busy_limit_and_keeps_its_busy_timeout(app, db, monkeypatch):
     monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
     engine = db.engine
-    locked, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_lock, args=(engine, locked, release))
-    holder.start()
-    locked.wait(5)
-    try:
-        with engine.connect() as conn:
-            with pytest.raises(OperationalError, match="locked"):
-                conn.begin()
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
-    finally:
-        release.set()
-        holder.join(10)
+    with lock_held_elsewhere(engine), engine.connect() as conn:
+        with pytest.raises(OperationalError, match="locked"):
+            conn.begin()
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
     with engine.connect() as conn:  # the lock is free again: a transaction starts at once
         conn.begin()
         assert conn.execute(text("SELECT 1")).scalar() == 1
@@ -77,17 +84,9 @@ def test_the_case_list_reads_while_another_writer_holds_the_lock(
     monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 300)
     login(users["staff"])
     assert client.get("/cases/").status_code == 200  # the session gets its CSRF token
-    engine = db.engine
-    locked, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_lock, args=(engine, locked, release))
-    holder.start()
-    locked.wait(5)
-    try:
+    with lock_held_elsewhere(db.engine):
         listed = client.get("/cases/?q=Mohammad")
         assert listed.status_code == 200 and "case" in listed.get_data(as_text=True)
-    finally:
-        release.set()
-        holder.join(10)
     assert client.get("/cases/new").status_code == 200
 
 

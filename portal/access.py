@@ -441,7 +441,10 @@ def _tier_rank(coverage: _Coverage) -> ColumnElement[int]:
 def effective_tiers_for_org(org, case_ids) -> dict[int, str]:
     """{case id: tier} for the cases among `case_ids` (ids, or a Select of ids) that `org`
     may see, computed in one SQL query; a case it may not see is absent."""
-    coverage = _coverage(_org_id(org))
+    return _tiers_of(_coverage(_org_id(org)), case_ids)
+
+
+def _tiers_of(coverage: _Coverage, case_ids) -> dict[int, str]:
     if coverage.empty:
         return {}
     if not isinstance(case_ids, Select):
@@ -495,7 +498,7 @@ def _month_bound(value: str, end: bool) -> int | None:
     return (parsed.hi if end else parsed.lo) if parsed else None
 
 
-def scoped_search(user, f, *, for_count: bool = False):
+def _scoped(user, f, coverage: _Coverage | None, *, for_count: bool):
     """(the cases `user` may see, the filter to run over them); `for_count` gives the form
     of the same query that counts fastest (see _Coverage.covers).
 
@@ -503,9 +506,8 @@ def scoped_search(user, f, *, for_count: bool = False):
     (tags are office data), arrest periods by month (the summary tier shows the month), and
     facility or perpetrator criteria look into the custody timeline only for cases seen at the
     detailed tier or above (the summary tier shows the last facility and the party)."""
-    if user.is_office:
+    if coverage is None:
         return visible_cases(user), f
-    coverage = _coverage(user.organization_id)
     stmt = select(Case).where(Case.deleted_at.is_(None))
     if coverage.empty:
         return stmt.where(false()), f
@@ -524,20 +526,17 @@ def scoped_search(user, f, *, for_count: bool = False):
     return stmt, scoped
 
 
-def count_scope(user, f) -> tuple | None:
-    """The key under which the total of `user`'s list filtered by `f` may be reused
-    (search.query.CountMemo): the register epoch, which the database advances on every
-    write that could change a list (migration 0010), who sees what (the office, or the
-    organisation with its active grants, so an expiry changes the key too) and the filter.
-    Only totals are reused; which cases a user sees is always decided afresh."""
+def _count_key(f, coverage: _Coverage | None) -> tuple | None:
+    """The key under which a list's total may be reused (search.query.CountMemo): the
+    register epoch, which the database advances on every write that could change a list
+    (migration 0010), who sees what (the office, or the organisation with its active grants,
+    so an expiry changes the key too) and the filter. Only totals are reused; which cases a
+    user sees is always decided afresh."""
     epoch = db.session.scalar(select(RegisterEpoch.value).where(RegisterEpoch.id == 1))
     if epoch is None:
         return None  # no epoch row: count every time
-    if user.is_office:
-        who = ("office",)
-    else:
-        coverage = _coverage(user.organization_id)
-        who = (coverage.org_id, tuple(sorted(coverage.explicit.items())))
+    who = ("office",) if coverage is None else (
+        coverage.org_id, tuple(sorted(coverage.explicit.items())))
     return (epoch, who, tuple(sorted(f.params().items())))
 
 
@@ -554,16 +553,15 @@ _OWN_NAMES = (Case.first_name_ar, Case.family_name_ar, Case.first_name_lat, Case
               Case.aliases)
 
 
-def search_name_keys(user):
-    """How name search reads a case's names for `user`: None (the stored search columns, which
-    hold the father's name too), or (extra columns, row → (search_ar, search_lat)).
+def _name_keys(coverage: _Coverage | None):
+    """How name search reads a case's names: None (the stored search columns, which hold the
+    father's name too), or (extra columns, row → (search_ar, search_lat)).
 
     The summary tier does not show parents' names, so for a case a partner sees at that tier a
     query must not match (nor rank by) the father's name: that would confirm a field above the
     tier. Such cases are ranked on keys of the names the tier shows, computed here."""
-    if user.is_office:
+    if coverage is None:
         return None
-    coverage = _coverage(user.organization_id)
     deep_ranks = coverage.ranks() - {TIER_RANK["summary"]}
     if coverage.empty or deep_ranks == coverage.ranks():
         return None  # nothing visible, or every visible case at the detailed tier or above
@@ -572,6 +570,36 @@ def search_name_keys(user):
     def keys(row) -> tuple[str, str]:
         return (row[1], row[2]) if row[3] else _own_name_keys(*row[4:9])
     return (deep.label("deep"), *_OWN_NAMES), keys
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """What a case list (page, API page, export) needs from the gate for one user and filter,
+    all decided from one read of the organisation's active grants: the cases the user may see
+    and the filter to run over them (_scoped), the same cases in the form that counts
+    fastest, the key of the remembered total, how names are matched, and each case's tier."""
+
+    cases: Select
+    filter: object  # search.filters.CaseFilter
+    count_from: Select
+    count_key: tuple | None
+    name_keys: tuple | None
+    coverage: _Coverage | None  # None for the office
+
+    def tiers(self, cases) -> dict[int, str]:
+        """{case id: tier} for `cases` in one query, as effective_tiers()."""
+        live = [c.id for c in cases if c.deleted_at is None]
+        if self.coverage is None:
+            return dict.fromkeys(live, "office")
+        return _tiers_of(self.coverage, live)
+
+
+def list_scope(user, f) -> ListScope:
+    coverage = None if user.is_office else _coverage(user.organization_id)
+    stmt, scoped = _scoped(user, f, coverage, for_count=False)
+    count_from = _scoped(user, f, coverage, for_count=True)[0]
+    return ListScope(stmt, scoped, count_from, _count_key(f, coverage), _name_keys(coverage),
+                     coverage)
 
 
 def summary_names_match(case: Case, tokens) -> bool:

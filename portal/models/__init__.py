@@ -21,7 +21,7 @@ __all__ = [
     "AuditEvent", "AuditHead", "Case", "CaseConflict", "CaseTag", "District", "Facility",
     "Governorate", "Invitation", "LoginThrottle", "NotDuplicate", "OrgKind", "Organization",
     "OutboxMessage", "PerpetratorParty", "CaseChange", "Notice", "PartnerSubmission",
-    "RecoveryCode", "ReferenceCounter", "RegisterEpoch", "Role", "SavedFilter", "GRANT_TIERS", "GrantCase",
-    "ShareGrant", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
+    "RecoveryCode", "ReferenceCounter", "RegisterEpoch", "Role", "SavedFilter", "GRANT_TIERS",
+    "GrantCase", "ShareGrant", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
     "UserSession", "utcnow",
 ]

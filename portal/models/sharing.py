@@ -90,7 +90,7 @@ class GrantCase(db.Model):
 
 class RegisterEpoch(db.Model):
     """One row whose value the database advances on every write to what decides a case list
-    (migration 0010's triggers): the key of the cached list counts (access.count_scope)."""
+    (migration 0010's triggers): the key of the cached list counts (access.ListScope.count_key)."""
 
     __tablename__ = "register_epoch"
 

@@ -171,7 +171,7 @@ def _fuzzy_ids(tokens: list[QueryToken]):
 
 def ranked_ids(stmt: Select, q: str, name_keys=None) -> list[int]:
     """Ids of the cases of `stmt` matching the name query `q`, best first. `name_keys`
-    (access.search_name_keys): extra columns and a function giving each candidate's
+    (access.ListScope.name_keys): extra columns and a function giving each candidate's
     (search_ar, search_lat) when the stored ones may not be used for this reader."""
     tokens = query_tokens(q)
     if not tokens:
@@ -183,9 +183,7 @@ def ranked_ids(stmt: Select, q: str, name_keys=None) -> list[int]:
     for stage in (lambda: _index_ids(_strict(tokens)),
                   lambda: _index_ids(_broad(tokens), BROAD_CAP), lambda: _fuzzy_ids(tokens)):
         found = db.session.execute(base.where(Case.id.in_(stage())).limit(CANDIDATE_CAP))
-        rows.update((r[0], r) for r in found)
-        if keys is not None:
-            rows = {i: (i, *keys(r)) if len(r) > 3 else r for i, r in rows.items()}
+        rows.update((r[0], (r[0], *keys(r)) if keys else r) for r in found)
         if len(rows) >= MIN_RESULTS:
             break
     return rank(tokens, rows.values())
@@ -230,9 +228,9 @@ def _load(ids: list[int], options=()) -> list[Case]:
 
 
 class CountMemo:
-    """Totals of recent lists, per app (one per worker process): {(scope, filter): total}.
+    """Totals of recent lists, per app (one per worker process): {key: total}.
 
-    The caller's `scope` must change whenever the list could (access.count_scope(): the
+    The caller's key must change whenever the list could (access.ListScope.count_key: the
     register epoch the database advances on every relevant write, and who sees what).
     Entries also expire after `ttl` seconds. Only a total is kept, never which cases."""
 
@@ -273,7 +271,7 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     (`options`: loader options for the page's cases, e.g. what redact() reads;
     `count_from`: the same cases in the form that counts fastest, if different;
     `count_scope`: a key naming exactly the cases counted, under which the total may be
-    reused: access.count_scope(), see CountMemo; `name_keys`: see ranked_ids)."""
+    reused: access.ListScope.count_key, see CountMemo; `name_keys`: see ranked_ids)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,

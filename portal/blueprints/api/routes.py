@@ -10,9 +10,8 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from ...access import (TIER_RANK, count_scope, effective_tier, effective_tiers,
-                       get_case_or_404, redact, redact_options, scoped_search,
-                       search_name_keys)
+from ...access import (TIER_RANK, effective_tier, get_case_or_404, list_scope, redact,
+                       redact_options)
 from ...extensions import db
 from ...search import filters as case_filters
 from ...search.query import case_page
@@ -30,12 +29,11 @@ def cases():
     if errors:
         return jsonify(error=400, fields=sorted({name for name, _m in errors})), 400
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    stmt, scoped = scoped_search(current_user, f)
-    result = case_page(stmt, scoped, page=page, per_page=PER_PAGE, options=redact_options(),
-                       count_from=scoped_search(current_user, f, for_count=True)[0],
-                       count_scope=count_scope(current_user, f),
-                       name_keys=search_name_keys(current_user))
-    tiers = effective_tiers(current_user, result.items)
+    scope = list_scope(current_user, f)
+    result = case_page(scope.cases, scope.filter, page=page, per_page=PER_PAGE,
+                       options=redact_options(), count_from=scope.count_from,
+                       count_scope=scope.count_key, name_keys=scope.name_keys)
+    tiers = scope.tiers(result.items)
     cases = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
     # A page of the API carries whole records at their tier: a read as sensitive as an
     # export of those cases (access report, bulk-read alert), audited like one.

@@ -98,7 +98,8 @@ def register(state) -> None:
     filters.setdefault("format_number", format_decimal)
     filters.setdefault("format_datetime", lambda value, fmt="medium": format_datetime(value, fmt))
     state.app.jinja_env.globals.update(
-        case_labels=TranslatedTables({"status": STATUS, "sex": SEX, "kind": KIND, "source_kind": SOURCE_KIND,
-                     "reliability": RELIABILITY, "consent": CONSENT, "channel": CHANNEL,
-                     "body": BODY, "facility_kind": FACILITY_KIND, "tier": TIER,
-                     "field": FIELD, "reason": REASON, "consent_method": CONSENT_METHOD}))
+        case_labels=TranslatedTables({
+            "status": STATUS, "sex": SEX, "kind": KIND, "source_kind": SOURCE_KIND,
+            "reliability": RELIABILITY, "consent": CONSENT, "channel": CHANNEL, "body": BODY,
+            "facility_kind": FACILITY_KIND, "tier": TIER, "field": FIELD, "reason": REASON,
+            "consent_method": CONSENT_METHOD}))

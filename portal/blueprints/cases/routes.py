@@ -14,9 +14,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ... import refdata
-from ...access import (case_audience, count_scope, deleted_cases, effective_tier,
-                       effective_tiers, get_case_or_404, redact, scoped_search,
-                       search_name_keys)
+from ...access import (case_audience, deleted_cases, effective_tier, get_case_or_404,
+                       list_scope, redact)
 from ...database import reads_only
 from ...extensions import db
 from ...forms_common import EmptyForm
@@ -58,13 +57,11 @@ def index():
     page = request.args.get("page", 1, type=int) or 1
     result, rows = None, []
     if not errors:
-        stmt, scoped = scoped_search(current_user, f)
-        count_from = scoped_search(current_user, f, for_count=True)[0]
-        result = case_page(stmt, scoped, page=page, per_page=PER_PAGE,
-                           count_from=count_from,
-                           count_scope=count_scope(current_user, f),
-                       name_keys=search_name_keys(current_user))
-        tiers = effective_tiers(current_user, result.items)  # one query for the whole page
+        scope = list_scope(current_user, f)
+        result = case_page(scope.cases, scope.filter, page=page, per_page=PER_PAGE,
+                           count_from=scope.count_from, count_scope=scope.count_key,
+                           name_keys=scope.name_keys)
+        tiers = scope.tiers(result.items)  # one query for the whole page
         rows = [redact(c, tiers[c.id], brief=True) for c in result.items if c.id in tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)
                                .order_by(SavedFilter.name)).all()

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import crypto
-from ...access import count_scope, org_max_tier, principal_of, scoped_search
+from ...access import list_scope, org_max_tier, principal_of
 from ...extensions import db
 from ...search import filters as case_filters
 from ...search.query import apply_filters, remembered_total
@@ -111,10 +111,10 @@ def _export(fmt: str):
     # Partners: each case at its own tier, the header of their highest grant (as on screen).
     tier = form.tier.data if current_user.is_office else (
         org_max_tier(current_user.organization_id) or "summary")
-    stmt, scoped = scoped_search(current_user, f)
-    stmt = apply_filters(stmt, scoped, with_name=True)
-    scope = count_scope(current_user, f)  # the same subset and filter: the same total
-    count = remembered_total(scope and ("export", scope), lambda: exports.count_selected(stmt))
+    scope = list_scope(current_user, f)
+    stmt = apply_filters(scope.cases, scope.filter, with_name=True)
+    key = scope.count_key and ("export", scope.count_key)  # same subset and filter, same total
+    count = remembered_total(key, lambda: exports.count_selected(stmt))
     exports.record_export(current_actor(), fmt=fmt, tier=tier, filters=len(f.params()),
                           count=count)
     db.session.commit()

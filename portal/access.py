@@ -483,12 +483,6 @@ def effective_tiers(user, cases) -> dict[int, str]:
     return effective_tiers_for_org(user.organization_id, live)
 
 
-def org_max_tier(org) -> str | None:
-    """The highest tier among an organisation's active grants (export headers), or None."""
-    coverage = _coverage(_org_id(org))
-    return TIERS[max(coverage.ranks())] if not coverage.empty else None
-
-
 def _month_bound(value: str, end: bool) -> int | None:
     from .partial_dates import PartialDateError, parse
     try:
@@ -585,6 +579,13 @@ class ListScope:
     count_key: tuple | None
     name_keys: tuple | None
     coverage: _Coverage | None  # None for the office
+
+    @property
+    def max_tier(self) -> str | None:
+        """The highest tier the user sees any case at (export headers); None: no case."""
+        if self.coverage is None:
+            return "office"
+        return TIERS[max(self.coverage.ranks())] if not self.coverage.empty else None
 
     def tiers(self, cases) -> dict[int, str]:
         """{case id: tier} for `cases` in one query, as effective_tiers()."""

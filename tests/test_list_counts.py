@@ -132,10 +132,13 @@ def test_the_count_an_export_records_follows_changes(client, db, users, orgs, lo
     login(users["viewer_a"])
 
     def exported() -> int:
-        assert client.get("/cases/export.csv").status_code == 200
+        answer = client.get("/cases/export.csv")
+        assert answer.status_code == 200
+        rows = answer.data.decode("utf-8-sig").count("\r\n") - 1
         last = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "cases_exported").order_by(AuditEvent.seq.desc())).first()
-        return json.loads(last.detail)["count"]
+            AuditEvent.action == "cases_export_ended").order_by(AuditEvent.seq.desc())).first()
+        assert json.loads(last.detail)["count"] == rows
+        return rows
     assert exported() == 3
     assert exported() == 3
     cases[1].sources[0].consent_level = "internal"

@@ -84,10 +84,32 @@ def test_partner_export_counts_every_case_it_holds(client, users, login, shared,
     login(users["viewer_a"])
     r = client.get("/cases/export.csv")
     assert r.status_code == 200
+    # The export is recorded before any case leaves; it counts its cases as they stream.
+    export, = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cases_exported"))
+    assert json.loads(export.detail)["format"] == "csv"
+    assert r.data.decode("utf-8-sig").count("\r\n") == 6  # the header and five cases
     notice, = _notices(db, "bulk_reads")
     assert notice.count == 5
-    export, = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cases_exported"))
-    assert json.loads(export.detail)["count"] == 5
+    end, = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "cases_export_ended"))
+    assert (end.object_id, end.actor_id) == (str(export.seq), users["viewer_a"].id)
+    assert json.loads(end.detail) == {"count": 5, "complete": True}
+
+
+def test_an_export_broken_off_records_the_cases_handed_over(app, client, users, login, shared,
+                                                           db):
+    login(users["viewer_a"])
+    with app.app_context():  # the stream's own context, as in a server
+        r = client.get("/cases/export.json", buffered=False)
+        chunks = iter(r.response)  # read by hand, as a client that goes away
+        assert next(chunks) == b'{"cases": ['
+        first = json.loads(next(chunks).decode().lstrip(",\n"))
+        assert first["names"]["first_lat"].startswith("Fictional")
+        r.close()
+    end, = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "cases_export_ended"))
+    assert json.loads(end.detail) == {"count": 1, "complete": False}
+    assert alerts.cases_read_since(users["viewer_a"].id, end.ts - alerts.HOUR) == 1
 
 
 def test_a_page_of_the_api_is_audited_and_counted_like_an_export(client, users, login, shared,

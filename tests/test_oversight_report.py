@@ -121,6 +121,26 @@ def test_report_is_paginated(client, users, login, db):
     assert second.split("<tbody>")[-1].count("<tr>") == 3
 
 
+def test_the_report_shows_how_many_cases_an_export_held_and_if_it_was_broken_off(
+        app, client, new_client, users, login, shared, db):
+    viewer = login(users["viewer_a"], the_client=new_client())
+    assert viewer.get("/cases/export.csv").data.decode("utf-8-sig").count("\r\n") == 3
+    with app.app_context():  # the stream's own context, as in a server
+        broken = viewer.get("/cases/export.json", buffered=False)
+        next(iter(broken.response))  # the client goes away before any case
+        broken.close()
+    login(users["staff"])
+    html = client.get("/reports/?category=exported").get_data(as_text=True)
+    assert "2 cases" in html  # the whole CSV
+    assert "0 cases · the download was broken off" in html
+    arabic = client.get("/reports/?category=exported", headers={"Accept-Language": "ar"})
+    assert "انقطع التنزيل قبل اكتماله" in arabic.get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/reports/export.csv?category=exported").get_data(as_text=True).lstrip("\ufeff"))))
+    assert sorted((json.loads(r["detail"])["format"], json.loads(r["detail"])["count"])
+                  for r in rows) == [("csv", 2), ("json", 0)]
+
+
 @pytest.mark.security
 def test_e5_report_csv_is_formula_neutralised(client, new_client, users, orgs, login, shared,
                                               db):

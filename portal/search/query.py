@@ -259,11 +259,6 @@ def _memo() -> CountMemo:
     return current_app.extensions.setdefault("portal_count_memo", CountMemo())
 
 
-def remembered_total(scope, count) -> int:
-    """`count()`, or the total kept under `scope` (see CountMemo); `scope` None: count."""
-    return count() if scope is None else _memo().get(scope, count)
-
-
 def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
               options=(), count_from: Select | None = None, count_scope=None,
               name_keys=None) -> Page:

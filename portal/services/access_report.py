@@ -184,9 +184,22 @@ def rows_for(events: list[AuditEvent], *, case_filter: Select | None = None) -> 
     source = case_filter if case_filter is not None else select(Case)
     refs = dict(db.session.execute(source.with_only_columns(Case.uid, Case.reference)
                                    .where(Case.uid.in_(uids))).all()) if uids else {}
+    ends = _export_ends([e.seq for e in events if e.action == "cases_exported"])
     return [{"event": e, "user": users.get(e.actor_id), "org": orgs.get(e.actor_org_id),
              "category": category_of(e), "reference": refs.get(e.object_id),
-             "detail": json.loads(e.detail or "{}")} for e in events]
+             "detail": {**json.loads(e.detail or "{}"), **ends.get(str(e.seq), {})}}
+            for e in events]
+
+
+def _export_ends(seqs: list[int]) -> dict[str, dict]:
+    """{export's seq: what the entry ending its stream recorded (count, complete)}: a
+    streamed export learns how many cases it held only when its stream ends."""
+    if not seqs:
+        return {}
+    rows = db.session.execute(select(AuditEvent.object_id, AuditEvent.detail).where(
+        AuditEvent.action == "cases_export_ended", AuditEvent.object_type == "export",
+        AuditEvent.object_id.in_([str(s) for s in seqs])))
+    return {started: json.loads(detail or "{}") for started, detail in rows}
 
 
 def record_read(actor: Actor, *, scope: str, f: ReportFilter, page: int, what: str) -> None:
@@ -218,7 +231,8 @@ def csv_records(stmt: Select, *, chunk: int = 500) -> Iterator[dict]:
                    "organisation": row["org"].name_en if row["org"] else "",
                    "category": row["category"], "action": e.action, "outcome": e.outcome,
                    "object_type": e.object_type, "object": row["reference"] or e.object_id,
-                   "detail": e.detail}
+                   "detail": json.dumps(row["detail"], ensure_ascii=False, sort_keys=True)
+                   if row["detail"] else ""}
         last = events[-1].seq
         db.session.rollback()  # end the read transaction (SQLite: release the lock)
 

@@ -4,7 +4,7 @@ an organisation's subset.
 
 The alerts watch the audit log as it is written (audit.LISTENERS), in the transaction of
 the read or refusal, so anything that records `sensitive_read`, `pack_download`,
-`cases_exported` or a case `authz_fail` is covered, whichever area wrote it. An alert is a
+`cases_exported` (and the end of an export's stream) or a case `authz_fail` is covered, whichever area wrote it. An alert is a
 Notice shown to the office in the portal and a message through the outbox. Office
 accounts' own work never raises one, and repeats within the hour fold into one notice per
 account and kind (its count grows; one mail), so there is no alert storm.
@@ -33,7 +33,8 @@ log = logging.getLogger("portal.alerts")
 HOUR = timedelta(hours=1)
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 OPEN_ACTION = "sensitive_read"  # opening a case (object_type "case")
-DOWNLOAD_ACTIONS = ("pack_download", "cases_exported")
+EXPORT_ACTION, EXPORT_END_ACTION = "cases_exported", "cases_export_ended"
+DOWNLOAD_ACTIONS = ("pack_download", EXPORT_ACTION, EXPORT_END_ACTION)
 REFUSAL_ACTION = "authz_fail"
 
 
@@ -68,10 +69,18 @@ def cases_read_since(user_id: int, since: datetime) -> int:
         select(func.coalesce(func.sum(BriefingPack.case_count), 0)).select_from(AuditEvent)
         .join(BriefingPack, BriefingPack.document_id == AuditEvent.object_id)
         .where(*mine, AuditEvent.action == "pack_download")) or 0
-    # An export records how many cases it held when it knows; otherwise it counts as one.
-    exported = sum(max(1, int(json.loads(d or "{}").get("count") or 1))
-                   for d in db.session.scalars(select(AuditEvent.detail).where(
-                       *mine, AuditEvent.action == "cases_exported")))
+    # An export (or a page of the API) records how many cases it held: beforehand when it
+    # knows, or else in the entry ending its stream. An export whose end is not recorded
+    # (yet) counts as one case.
+    ends = {started: int(json.loads(d or "{}").get("count") or 0)
+            for started, d in db.session.execute(select(AuditEvent.object_id, AuditEvent.detail)
+                                                 .where(*mine,
+                                                        AuditEvent.action == EXPORT_END_ACTION))}
+    exported = sum(ends.values())
+    for seq, d in db.session.execute(select(AuditEvent.seq, AuditEvent.detail).where(
+            *mine, AuditEvent.action == EXPORT_ACTION)):
+        count = json.loads(d or "{}").get("count")
+        exported += int(count) if count is not None else (0 if str(seq) in ends else 1)
     return int(opened) + int(in_packs) + exported
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import Select
 
@@ -26,6 +27,7 @@ CHUNK = 500
 FIRST_CHUNK = 50  # a small first chunk: the download starts sooner
 _INVISIBLE_LEAD = re.compile("^[\\s\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+log = logging.getLogger("portal.exports")
 
 
 def neutralise(value) -> str:
@@ -155,15 +157,45 @@ def json_stream(dicts: Iterator[dict]) -> Iterator[str]:
 
 
 def record_export(actor: Actor, *, fmt: str, tier: str, filters: int,
-                  count: int | None = None) -> None:
-    """Exports are sensitive reads: audited (ids and counts only) before streaming starts.
-    `count` (the cases selected) feeds the access report and the bulk-read alert."""
-    audit.record("cases_exported", actor, object_type="case",
-                 detail={"format": fmt, "tier": tier, "filters": filters, "count": count})
+                  count: int | None = None) -> int:
+    """Exports are sensitive reads: audited (ids and counts only) before any case leaves.
+    `count` (the cases selected), when known beforehand, feeds the access report and the
+    bulk-read alert; a streamed export leaves it out and records what it delivered when
+    the stream ends (audited()). Returns the entry's sequence number."""
+    detail = {"format": fmt, "tier": tier, "filters": filters}
+    if count is not None:
+        detail["count"] = count
+    return audit.record("cases_exported", actor, object_type="case", detail=detail).seq
 
 
-def count_selected(stmt: Select) -> int:
-    """How many cases `stmt` selects (counted in the database before an export)."""
-    from sqlalchemy import func, select
-    ids = stmt.with_only_columns(Case.id).order_by(None).subquery()
-    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+END_ACTION = "cases_export_ended"
+
+
+def audited(render: Callable[[Iterator[dict]], Iterator[str]], dicts: Iterator[dict],
+            actor: Actor, started: int) -> Iterator[str]:
+    """`render(dicts)` (csv_stream, json_stream), and when the stream ends (read to the end,
+    or closed early: the client went away) an audit entry naming the export (`started`, the
+    sequence number of its cases_exported entry) with how many cases were handed to the
+    server and whether that was all of them. Counting while streaming, not before, lets the
+    download start at once; the start entry is written before any case leaves."""
+    handed = 0
+
+    def counted() -> Iterator[dict]:
+        nonlocal handed
+        for d in dicts:
+            handed += 1  # counted when handed over, so a closed stream never under-counts
+            yield d
+
+    complete = False
+    try:
+        yield from render(counted())
+        complete = True
+    finally:
+        try:
+            db.session.rollback()  # end the last chunk's read transaction
+            audit.record(END_ACTION, actor, object_type="export", object_id=started,
+                         detail={"count": handed, "complete": complete})
+            db.session.commit()
+        except Exception:  # the download itself is over; never raise from close()
+            db.session.rollback()
+            log.exception("Could not record the end of export %s (%s cases)", started, handed)

@@ -6,6 +6,7 @@ import base64
 import io
 import secrets
 import time
+from functools import partial
 from pathlib import Path
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request,
@@ -14,10 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import crypto
-from ...access import list_scope, org_max_tier, principal_of
+from ...access import list_scope, principal_of
 from ...extensions import db
 from ...search import filters as case_filters
-from ...search.query import apply_filters, remembered_total
+from ...search.query import apply_filters
 from ...services import exports, imports
 from ...services.import_format import COLUMNS, TEMPLATE_AR
 from ...web import current_actor
@@ -108,22 +109,21 @@ def _export(fmt: str):
     form = ExportForm(request.args)
     if errors or not form.validate():
         abort(400)
-    # Partners: each case at its own tier, the header of their highest grant (as on screen).
-    tier = form.tier.data if current_user.is_office else (
-        org_max_tier(current_user.organization_id) or "summary")
     scope = list_scope(current_user, f)
+    # Partners: each case at its own tier, the header of their highest grant (as on screen).
+    tier = form.tier.data if current_user.is_office else (scope.max_tier or "summary")
     stmt = apply_filters(scope.cases, scope.filter, with_name=True)
-    key = scope.count_key and ("export", scope.count_key)  # same subset and filter, same total
-    count = remembered_total(key, lambda: exports.count_selected(stmt))
-    exports.record_export(current_actor(), fmt=fmt, tier=tier, filters=len(f.params()),
-                          count=count)
+    actor = current_actor()
+    started = exports.record_export(actor, fmt=fmt, tier=tier, filters=len(f.params()))
     db.session.commit()
-    # A snapshot of the user: the stream outlives the request's database session.
+    # A snapshot of the user: the stream outlives the request's database session. The
+    # number of cases is recorded when the stream ends (exports.audited).
     dicts = exports.redacted(stmt, principal_of(current_user), tier, f.q)
     if fmt == "csv":
-        body, mimetype = exports.csv_stream(dicts, tier), "text/csv; charset=utf-8"
+        render, mimetype = partial(exports.csv_stream, tier=tier), "text/csv; charset=utf-8"
     else:
-        body, mimetype = exports.json_stream(dicts), "application/json"
+        render, mimetype = exports.json_stream, "application/json"
+    body = exports.audited(render, dicts, actor, started)
     name = f"cases-{time.strftime('%Y%m%d')}.{fmt}"  # neutral: no names, no filter values
     return Response(stream_with_context(body), mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename={name}"})

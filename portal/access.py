@@ -336,23 +336,32 @@ class _Coverage:
         return set(self.explicit)
 
     def covers(self, ranks: set[int] | None = None, *,
-               from_grants: bool = False) -> ColumnElement[bool]:
+               form: str = "probe") -> ColumnElement[bool]:
         """The cases one of the grants at `ranks` (default: any) selects (consent aside).
 
-        Two equivalent forms. By default an EXISTS probe per case (share_grant_cases by
-        case) OR the filters: best when the query walks cases in an index order (a page, an
-        export chunk). With `from_grants`, "id IN (the grants' cases UNION the filters'
-        matches)": both databases then start from the grants, which counts the subset 3-5x
-        faster (bench/sharing_visibility.py: 20,000 of 250,000 cases)."""
+        Three equivalent forms, each fastest for one kind of query
+        (bench/sharing_visibility.py: 20,000 of 250,000 cases):
+        * "probe": an EXISTS probe per case (share_grant_cases by case) OR the filters: best
+          when the query walks cases in an index order and stops early (a page, an export
+          chunk);
+        * "grants": "id IN (the grants' cases UNION the filters' matches)": both databases
+          then start from the grants, which counts the subset 3-5x faster;
+        * "set": "id IN (the grants' cases) OR the filters": the grants' cases are read once
+          into a hashed set that each row is looked up in, best for checking thousands of
+          rows found another way (the candidates of a name search)."""
         ranks = self.ranks() if ranks is None else ranks
         ids = [i for r in sorted(ranks) for i in self.explicit.get(r, ())]
         if not ids:
             return false()
         predicates = [pred for rank, pred in self.filters if rank in ranks]
-        if from_grants:
-            named = select(GrantCase.case_id).where(GrantCase.grant_id.in_(ids))
+        named_ids = select(GrantCase.case_id).where(GrantCase.grant_id.in_(ids))
+        if form == "grants":
             matched = [select(Case.id).where(pred).correlate(None) for pred in predicates]
-            return Case.id.in_(union(named, *matched) if matched else named)
+            return Case.id.in_(union(named_ids, *matched) if matched else named_ids)
+        if form == "set":
+            return or_(Case.id.in_(named_ids), *predicates)
+        if form != "probe":
+            raise ValueError(form)
         named = exists().where(GrantCase.case_id == Case.id, GrantCase.grant_id.in_(ids))
         return or_(named, *predicates)
 
@@ -492,9 +501,9 @@ def _month_bound(value: str, end: bool) -> int | None:
     return (parsed.hi if end else parsed.lo) if parsed else None
 
 
-def _scoped(user, f, coverage: _Coverage | None, *, for_count: bool):
-    """(the cases `user` may see, the filter to run over them); `for_count` gives the form
-    of the same query that counts fastest (see _Coverage.covers).
+def _scoped(user, f, coverage: _Coverage | None, *, form: str = "probe"):
+    """(the cases `user` may see, the filter to run over them); `form`: which form of the
+    same query (see _Coverage.covers).
 
     For partners a criterion never reaches past what their tier shows: no tag criterion
     (tags are office data), arrest periods by month (the summary tier shows the month), and
@@ -505,7 +514,7 @@ def _scoped(user, f, coverage: _Coverage | None, *, for_count: bool):
     stmt = select(Case).where(Case.deleted_at.is_(None))
     if coverage.empty:
         return stmt.where(false()), f
-    stmt = stmt.where(coverage.covers(from_grants=for_count), consent_allows(coverage.org_id))
+    stmt = stmt.where(coverage.covers(form=form), consent_allows(coverage.org_id))
     detailed = coverage.covers({TIER_RANK["detailed"], TIER_RANK["identification"]})
     for wanted, column, entry_column in (
             (f.facility_id, Case.last_facility_id, TimelineEntry.facility_id),
@@ -559,7 +568,7 @@ def _name_keys(coverage: _Coverage | None):
     deep_ranks = coverage.ranks() - {TIER_RANK["summary"]}
     if coverage.empty or deep_ranks == coverage.ranks():
         return None  # nothing visible, or every visible case at the detailed tier or above
-    deep = coverage.covers(deep_ranks) if deep_ranks else false()
+    deep = coverage.covers(deep_ranks, form="set") if deep_ranks else false()
 
     def keys(row) -> tuple[str, str]:
         return (row[1], row[2]) if row[3] else _own_name_keys(*row[4:9])
@@ -570,12 +579,14 @@ def _name_keys(coverage: _Coverage | None):
 class ListScope:
     """What a case list (page, API page, export) needs from the gate for one user and filter,
     all decided from one read of the organisation's active grants: the cases the user may see
-    and the filter to run over them (_scoped), the same cases in the form that counts
-    fastest, the key of the remembered total, how names are matched, and each case's tier."""
+    and the filter to run over them (_scoped), the same cases in the forms that count and
+    check a name search's candidates fastest (_Coverage.covers), the key of the remembered
+    total, how names are matched, and each case's tier."""
 
     cases: Select
     filter: object  # search.filters.CaseFilter
     count_from: Select
+    search_from: Select
     count_key: tuple | None
     name_keys: tuple | None
     coverage: _Coverage | None  # None for the office
@@ -587,6 +598,14 @@ class ListScope:
             return "office"
         return TIERS[max(self.coverage.ranks())] if not self.coverage.empty else None
 
+    def page(self, page: int, per_page: int, options=()):
+        """One page of the list (search.query.case_page) over these cases."""
+        from .search.query import case_page
+        return case_page(self.cases, self.filter, page=page, per_page=per_page,
+                         options=options, count_from=self.count_from,
+                         search_from=self.search_from, count_scope=self.count_key,
+                         name_keys=self.name_keys)
+
     def tiers(self, cases) -> dict[int, str]:
         """{case id: tier} for `cases` in one query, as effective_tiers()."""
         live = [c.id for c in cases if c.deleted_at is None]
@@ -597,10 +616,11 @@ class ListScope:
 
 def list_scope(user, f) -> ListScope:
     coverage = None if user.is_office else _coverage(user.organization_id)
-    stmt, scoped = _scoped(user, f, coverage, for_count=False)
-    count_from = _scoped(user, f, coverage, for_count=True)[0]
-    return ListScope(stmt, scoped, count_from, _count_key(f, coverage), _name_keys(coverage),
-                     coverage)
+    stmt, scoped = _scoped(user, f, coverage)
+    count_from = _scoped(user, f, coverage, form="grants")[0]
+    search_from = _scoped(user, f, coverage, form="set")[0]
+    return ListScope(stmt, scoped, count_from, search_from, _count_key(f, coverage),
+                     _name_keys(coverage), coverage)
 
 
 def summary_names_match(case: Case, tokens) -> bool:

@@ -198,7 +198,8 @@ def test_office_organisation_is_never_a_grantee(db, users, orgs):
 
 
 def test_both_forms_of_the_coverage_select_the_same_cases(db, users, orgs):
-    """The counting form (from the grants) and the paging form (per case) agree."""
+    """The counting form (from the grants), the paging form (per case) and the form that
+    checks search candidates (a set of the grants' cases) agree."""
     staff = users["staff"]
     named = [consented_case(staff, shared()) for _ in range(3)]
     consented_case(staff, shared(), status="released")
@@ -209,6 +210,7 @@ def test_both_forms_of_the_coverage_select_the_same_cases(db, users, orgs):
     coverage = access._coverage(orgs["a"].id)
     for ranks in (None, {1}, {0}):
         per_case = set(db.session.scalars(select(Case.id).where(coverage.covers(ranks))))
-        from_grants = set(db.session.scalars(select(Case.id).where(
-            coverage.covers(ranks, from_grants=True))))
-        assert per_case == from_grants and per_case
+        assert per_case
+        for form in ("grants", "set"):
+            assert set(db.session.scalars(select(Case.id).where(
+                coverage.covers(ranks, form=form)))) == per_case, form

@@ -22,6 +22,7 @@ from time import monotonic
 from flask import current_app
 
 from sqlalchemy import Integer, Select, bindparam, column, exists, func, select, text
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
 from ..models import Case, CaseTag, TimelineEntry
@@ -70,7 +71,7 @@ def apply_filters(stmt: Select, f: CaseFilter, *, with_name: bool = False) -> Se
     if with_name and f.q:
         tokens = query_tokens(f.q)
         if tokens:
-            stmt = stmt.where(Case.id.in_(_index_ids(_strict(tokens))))
+            stmt = stmt.where(_index_match(_strict(tokens)))
     return stmt
 
 
@@ -138,16 +139,29 @@ def _tsquery(groups) -> str:
     return _render(groups, "'", ":*", "|", "&")
 
 
+def _ts_match(groups) -> ColumnElement[bool]:
+    """PostgreSQL: the boolean query on the row of `cases` itself, through its GIN index.
+    Unique bind names: several of these may sit in one statement (share grants' filters in
+    the visibility predicate)."""
+    return text("to_tsvector('simple'::regconfig, cases.search_ar || ' ' || cases.search_sk) "
+                "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(
+                    bindparam("tsq", _tsquery(groups), unique=True))
+
+
+def _index_match(groups) -> ColumnElement[bool]:
+    """The condition that a case matches the boolean query, through the database's index.
+    On PostgreSQL it applies to the row itself, so the cases read from the index are not
+    looked up a second time by id."""
+    if db.engine.dialect.name == "postgresql":
+        return _ts_match(groups)
+    return Case.id.in_(_index_ids(groups))
+
+
 def _index_ids(groups, limit: int | None = None):
     """A SELECT of case ids matching the boolean query through the database's index; with
     `limit` (the broad stages) only the best-ranked (SQLite: bm25) or first matches."""
     if db.engine.dialect.name == "postgresql":
-        # Unique bind names: several of these may sit in one statement (share grants'
-        # filters in the visibility predicate).
-        stmt = (select(Case.id).where(Case.deleted_at.is_(None)).where(text(
-            "to_tsvector('simple'::regconfig, cases.search_ar || ' ' || cases.search_sk) "
-            "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(
-                bindparam("tsq", _tsquery(groups), unique=True))))
+        stmt = select(Case.id).where(Case.deleted_at.is_(None), _ts_match(groups))
         return stmt.limit(limit) if limit else stmt
     sql = "SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m"
     params = [bindparam("m", _fts5(groups), unique=True)]
@@ -180,9 +194,10 @@ def ranked_ids(stmt: Select, q: str, name_keys=None) -> list[int]:
     base = stmt.with_only_columns(Case.id, Case.search_ar, Case.search_lat,
                                   *extra).order_by(None)
     rows: dict[int, tuple] = {}
-    for stage in (lambda: _index_ids(_strict(tokens)),
-                  lambda: _index_ids(_broad(tokens), BROAD_CAP), lambda: _fuzzy_ids(tokens)):
-        found = db.session.execute(base.where(Case.id.in_(stage())).limit(CANDIDATE_CAP))
+    for stage in (lambda: _index_match(_strict(tokens)),
+                  lambda: Case.id.in_(_index_ids(_broad(tokens), BROAD_CAP)),
+                  lambda: Case.id.in_(_fuzzy_ids(tokens))):
+        found = db.session.execute(base.where(stage()).limit(CANDIDATE_CAP))
         rows.update((r[0], (r[0], *keys(r)) if keys else r) for r in found)
         if len(rows) >= MIN_RESULTS:
             break
@@ -260,17 +275,19 @@ def _memo() -> CountMemo:
 
 
 def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
-              options=(), count_from: Select | None = None, count_scope=None,
-              name_keys=None) -> Page:
+              options=(), count_from: Select | None = None, search_from: Select | None = None,
+              count_scope=None, name_keys=None) -> Page:
     """One page of the register for a visibility-scoped select, filters and sort applied
     (`options`: loader options for the page's cases, e.g. what redact() reads;
-    `count_from`: the same cases in the form that counts fastest, if different;
+    `count_from`, `search_from`: the same cases in the form that counts fastest, and in the
+    form that checks a name search's candidates fastest, if different;
     `count_scope`: a key naming exactly the cases counted, under which the total may be
     reused: access.ListScope.count_key, see CountMemo; `name_keys`: see ranked_ids)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
-        ids = ranked_ids(filtered, f.q, name_keys)  # as in exports (apply_filters with_name)
+        searched = filtered if search_from is None else apply_filters(search_from, f)
+        ids = ranked_ids(searched, f.q, name_keys)  # as in exports (apply_filters with_name)
         start = (page - 1) * per_page
         return Page(_load(ids[start:start + per_page], options), page, per_page, len(ids),
                     len(ids) >= CANDIDATE_CAP)

@@ -14,7 +14,6 @@ from ...access import (TIER_RANK, effective_tier, get_case_or_404, list_scope, r
                        redact_options)
 from ...extensions import db
 from ...search import filters as case_filters
-from ...search.query import case_page
 from ...services import cases as case_service
 from ...services import exports
 from ...web import current_actor
@@ -30,9 +29,7 @@ def cases():
         return jsonify(error=400, fields=sorted({name for name, _m in errors})), 400
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     scope = list_scope(current_user, f)
-    result = case_page(scope.cases, scope.filter, page=page, per_page=PER_PAGE,
-                       options=redact_options(), count_from=scope.count_from,
-                       count_scope=scope.count_key, name_keys=scope.name_keys)
+    result = scope.page(page, PER_PAGE, redact_options())
     tiers = scope.tiers(result.items)
     cases = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
     # A page of the API carries whole records at their tier: a read as sensitive as an

@@ -21,7 +21,6 @@ from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, CaseConflict, Role, SavedFilter
 from ...search import filters as case_filters
-from ...search.query import case_page
 from ...services import cases as case_service
 from ...services.cases import CaseInvalid
 from ...services.duplicates import duplicates_of, find_duplicates
@@ -58,9 +57,7 @@ def index():
     result, rows = None, []
     if not errors:
         scope = list_scope(current_user, f)
-        result = case_page(scope.cases, scope.filter, page=page, per_page=PER_PAGE,
-                           count_from=scope.count_from, count_scope=scope.count_key,
-                           name_keys=scope.name_keys)
+        result = scope.page(page, PER_PAGE)
         tiers = scope.tiers(result.items)  # one query for the whole page
         rows = [redact(c, tiers[c.id], brief=True) for c in result.items if c.id in tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from enum import IntFlag
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -575,21 +575,35 @@ def _name_keys(coverage: _Coverage | None):
     return (deep.label("deep"), *_OWN_NAMES), keys
 
 
-@dataclass(frozen=True)
 class ListScope:
     """What a case list (page, API page, export) needs from the gate for one user and filter,
-    all decided from one read of the organisation's active grants: the cases the user may see
-    and the filter to run over them (_scoped), the same cases in the forms that count and
-    check a name search's candidates fastest (_Coverage.covers), the key of the remembered
-    total, how names are matched, and each case's tier."""
+    all decided from one read of the organisation's active grants (`coverage`; None for the
+    office): the cases the user may see and the filter to run over them (_scoped), the same
+    cases in the forms that count and check a name search's candidates fastest
+    (_Coverage.covers), the key of the remembered total, how names are matched, and each
+    case's tier. What a view does not use is not built."""
 
-    cases: Select
-    filter: object  # search.filters.CaseFilter
-    count_from: Select
-    search_from: Select
-    count_key: tuple | None
-    name_keys: tuple | None
-    coverage: _Coverage | None  # None for the office
+    def __init__(self, user, f):
+        self._user, self._f = user, f
+        self.coverage: _Coverage | None = None if user.is_office else _coverage(
+            user.organization_id)
+        self.cases, self.filter = _scoped(user, f, self.coverage)
+
+    @cached_property
+    def count_from(self) -> Select:
+        return _scoped(self._user, self._f, self.coverage, form="grants")[0]
+
+    @cached_property
+    def search_from(self) -> Select:
+        return _scoped(self._user, self._f, self.coverage, form="set")[0]
+
+    @cached_property
+    def count_key(self) -> tuple | None:
+        return _count_key(self._f, self.coverage)
+
+    @cached_property
+    def name_keys(self) -> tuple | None:
+        return _name_keys(self.coverage)
 
     @property
     def max_tier(self) -> str | None:
@@ -601,10 +615,13 @@ class ListScope:
     def page(self, page: int, per_page: int, options=()):
         """One page of the list (search.query.case_page) over these cases."""
         from .search.query import case_page
+        from .search.ranking import query_tokens
+        searching = bool(self.filter.q and query_tokens(self.filter.q))  # as case_page
         return case_page(self.cases, self.filter, page=page, per_page=per_page,
-                         options=options, count_from=self.count_from,
-                         search_from=self.search_from, count_scope=self.count_key,
-                         name_keys=self.name_keys)
+                         options=options, count_from=None if searching else self.count_from,
+                         search_from=self.search_from if searching else None,
+                         count_scope=None if searching else self.count_key,
+                         name_keys=self.name_keys if searching else None)
 
     def tiers(self, cases) -> dict[int, str]:
         """{case id: tier} for `cases` in one query, as effective_tiers()."""
@@ -615,12 +632,7 @@ class ListScope:
 
 
 def list_scope(user, f) -> ListScope:
-    coverage = None if user.is_office else _coverage(user.organization_id)
-    stmt, scoped = _scoped(user, f, coverage)
-    count_from = _scoped(user, f, coverage, form="grants")[0]
-    search_from = _scoped(user, f, coverage, form="set")[0]
-    return ListScope(stmt, scoped, count_from, search_from, _count_key(f, coverage),
-                     _name_keys(coverage), coverage)
+    return ListScope(user, f)
 
 
 def summary_names_match(case: Case, tokens) -> bool:

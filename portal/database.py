@@ -37,10 +37,22 @@ def reads_only(view):
     return view
 
 
+def reads_only_from_here() -> None:
+    """The rest of the request only reads, as in a view marked @reads_only: a streamed
+    export, once its audit entry is committed, reads its chunks without SQLite's write lock
+    (so a slow download never holds writers up); allow_writes() ends it."""
+    from flask import g, has_request_context
+    if has_request_context():
+        g.db_writes = False
+        g.db_reads_only = True
+
+
 def _reading_only() -> bool:
     from flask import current_app, g, has_request_context, request
     if not has_request_context() or g.get("db_writes"):
         return False
+    if g.get("db_reads_only"):
+        return True
     rule = request.url_rule
     view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
     return getattr(view, "reads_only", False)

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, Notice, OutboxMessage
+from portal.models import AuditEvent, Notice, OutboxMessage, ShareGrant, User
 from portal.services import alerts
 
 from .conftest import post_form
@@ -219,3 +219,34 @@ def test_partner_cannot_see_or_acknowledge_notices(client, new_client, users, lo
     assert r.status_code == 403
     db.session.refresh(notice)
     assert notice.acknowledged_at is None
+
+
+@pytest.mark.security
+def test_a_grant_revoked_while_an_export_streams_stops_it(app, client, users, login, shared,
+                                                          db, monkeypatch):
+    """Each chunk after the first reads the grants afresh: a revocation during a long
+    download stops it at the next chunk, and the end entry counts what had left."""
+    from portal.services import exports
+
+    from .oversight_helpers import revoke
+    monkeypatch.setattr(exports, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(exports, "CHUNK", 2)
+    made = db.session.scalar(select(ShareGrant.id).where(
+        ShareGrant.organization_id == users["viewer_a"].organization_id))
+    uids, staff_id = [c.uid for c in shared[:2]], users["staff"].id
+    login(users["viewer_a"])
+    db.session.commit()  # the test's own read ends before the stream starts
+    with app.app_context():  # the stream's own context, as in a server
+        r = client.get("/cases/export.json", buffered=False)
+        chunks = iter(r.response)
+        assert next(chunks) == b'{"cases": ['
+        sent = [json.loads(next(chunks).decode().lstrip(",\n")) for _ in range(2)]
+        with app.app_context():  # staff revoke meanwhile, in another transaction
+            revoke(db.session.get(User, staff_id), db.session.get(ShareGrant, made))
+        rest = b"".join(chunks)
+        r.close()
+    assert [d["uid"] for d in sent] == uids
+    assert rest == b"\n]}\n"  # nothing after the revocation
+    end, = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "cases_export_ended"))
+    assert json.loads(end.detail) == {"count": 2, "complete": True}

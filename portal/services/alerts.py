@@ -51,6 +51,9 @@ def watch(event: AuditEvent, actor: Actor) -> None:
     """Audit listener: raise or extend a notice on a partner's reads and refusals."""
     if event.action == OPEN_ACTION and event.object_type == "case" \
             or event.action in DOWNLOAD_ACTIONS:
+        if event.action == EXPORT_ACTION and json.loads(event.detail or "{}").get(
+                "count") is None:
+            return  # a streamed export: the entry ending its stream holds the count
         if event.outcome == "success" and (user := _partner(actor)) is not None:
             _check_bulk_reads(user, event.ts, actor)
     elif event.action == REFUSAL_ACTION and event.object_type == "case" and event.object_id:

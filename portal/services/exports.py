@@ -17,6 +17,7 @@ from sqlalchemy import Select
 
 from ..access import (TIER_RANK, effective_tiers, redact, redact_options,
                       summary_names_match)
+from ..database import allow_writes, reads_only_from_here
 from ..extensions import db
 from ..models import Case
 from ..search.ranking import query_tokens
@@ -41,32 +42,42 @@ def neutralise(value) -> str:
 
 
 def _chunks(stmt: Select) -> Iterator[list[Case]]:
-    """The cases of `stmt`, chunk by chunk (keyset on id), eager-loading what redact uses."""
+    """The cases of `stmt`, chunk by chunk (keyset on id), eager-loading what redact uses.
+    Each chunk is read in a transaction of its own that ends before the chunk is handed
+    on, so no transaction stays open while the client takes its time."""
     last, size = 0, FIRST_CHUNK
     options = redact_options()
     while True:
         chunk = list(db.session.scalars(stmt.where(Case.id > last).order_by(Case.id)
                                         .limit(size).options(*options)))
         size = CHUNK
+        for case in chunk:  # detach the chunk, loaded as it is (cascades to its timeline
+            db.session.expunge(case)  # and sources), so that ending the transaction
+        db.session.rollback()  # does not expire it
         if not chunk:
             return
         yield chunk
         last = chunk[-1].id
-        db.session.rollback()  # end the read transaction (SQLite: release the lock)
-        for case in chunk:  # and let the chunk go (cascades to its timeline and sources)
-            db.session.expunge(case)
 
 
-def redacted(stmt: Select, user, tier_cap: str, q: str = "") -> Iterator[dict]:
+def redacted(stmt: Select, user, tier_cap: str, q: str = "",
+             first_tiers: Callable[[list[Case]], dict[int, str]] | None = None
+             ) -> Iterator[dict]:
     """The visible cases of `stmt` as redact() dicts, each at min(its tier, `tier_cap`); the
-    tiers of a chunk come from one query of the gate (access.effective_tiers).
+    tiers of a chunk come from one query of the gate (access.effective_tiers), which reads
+    the grants afresh, so a grant revoked while a long export streams stops it there.
+    `first_tiers` (access.ListScope.tiers): the same for the first chunk from the grants the
+    request has just read, so the download starts sooner.
 
     `q`, the name criterion `stmt` already holds: a partner's case exported at the summary
     tier must also match it on the names that tier shows (not the father's name)."""
     cap = TIER_RANK[tier_cap]
     tokens = query_tokens(q) if q and not user.is_office else []
-    for chunk in _chunks(stmt):
-        tiers = effective_tiers(user, chunk)
+    for n, chunk in enumerate(_chunks(stmt)):
+        if n == 0 and first_tiers is not None:
+            tiers = first_tiers(chunk)
+        else:
+            tiers = effective_tiers(user, chunk)
         for case in chunk:
             tier = tiers.get(case.id)
             if tier is None:
@@ -179,6 +190,7 @@ def audited(render: Callable[[Iterator[dict]], Iterator[str]], dicts: Iterator[d
     server and whether that was all of them. Counting while streaming, not before, lets the
     download start at once; the start entry is written before any case leaves."""
     handed = 0
+    reads_only_from_here()  # the start is recorded: from here the stream only reads
 
     def counted() -> Iterator[dict]:
         nonlocal handed
@@ -192,7 +204,7 @@ def audited(render: Callable[[Iterator[dict]], Iterator[str]], dicts: Iterator[d
         complete = True
     finally:
         try:
-            db.session.rollback()  # end the last chunk's read transaction
+            allow_writes()  # ends the read transaction
             audit.record(END_ACTION, actor, object_type="export", object_id=started,
                          detail={"count": handed, "complete": complete})
             db.session.commit()

@@ -113,12 +113,12 @@ def _export(fmt: str):
     # Partners: each case at its own tier, the header of their highest grant (as on screen).
     tier = form.tier.data if current_user.is_office else (scope.max_tier or "summary")
     stmt = apply_filters(scope.cases, scope.filter, with_name=True)
-    actor = current_actor()
+    # A snapshot of the user: the stream outlives the request's database session.
+    actor, principal = current_actor(), principal_of(current_user)
     started = exports.record_export(actor, fmt=fmt, tier=tier, filters=len(f.params()))
     db.session.commit()
-    # A snapshot of the user: the stream outlives the request's database session. The
-    # number of cases is recorded when the stream ends (exports.audited).
-    dicts = exports.redacted(stmt, principal_of(current_user), tier, f.q)
+    # The number of cases is recorded when the stream ends (exports.audited).
+    dicts = exports.redacted(stmt, principal, tier, f.q, first_tiers=scope.tiers)
     if fmt == "csv":
         render, mimetype = partial(exports.csv_stream, tier=tier), "text/csv; charset=utf-8"
     else:

@@ -543,6 +543,7 @@ def _count_key(f, coverage: _Coverage | None) -> tuple | None:
     return (epoch, who, tuple(sorted(f.params().items())))
 
 
+@lru_cache(maxsize=65536)  # a pure function of the names: a search repeats many of them
 def _own_name_keys(first_ar, family_ar, first_lat, family_lat, aliases) -> tuple[str, str]:
     """(search_ar, search_lat) of the names the summary tier shows: no parent's name."""
     from .search import case_search_keys

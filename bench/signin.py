@@ -84,13 +84,16 @@ def fetch(base: str, path: str, cookie: str | None = None) -> tuple[int, str]:
     return resp.status, page
 
 
-def first_byte_ms(base: str, path: str, cookie: str | None, n: int = 15) -> list[float]:
+def first_byte_ms(base: str, path: str, cookie: str | None, n: int = 40,
+                  warmup: int = 2) -> list[float]:
     """Milliseconds from sending a GET to the first byte of its body, `n` times in a row
-    (one client). For a streamed download this is when the download starts, which is what a
-    person waits for; the rest of the body is not read (the connection is closed)."""
+    (one client), after `warmup` requests that are not counted (as wrk's warm-up: the
+    previous load run may still be winding down). For a streamed download this is when the
+    download starts, which is what a person waits for; the rest of the body is not read (the
+    connection is closed)."""
     url = urlsplit(base)
     out = []
-    for _ in range(n):
+    for _ in range(warmup + n):
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
         headers = {"Accept-Language": "ar", **({"Cookie": cookie} if cookie else {})}
         started = time.perf_counter()
@@ -101,4 +104,4 @@ def first_byte_ms(base: str, path: str, cookie: str | None, n: int = 15) -> list
         if resp.status != 200:
             raise RuntimeError(f"{path} answered {resp.status}")
         conn.close()
-    return out
+    return out[warmup:]

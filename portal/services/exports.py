@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from ..access import (TIER_RANK, effective_tiers, redact, redact_options,
                       summary_names_match)
@@ -43,17 +44,16 @@ def neutralise(value) -> str:
 
 def _chunks(stmt: Select) -> Iterator[list[Case]]:
     """The cases of `stmt`, chunk by chunk (keyset on id), eager-loading what redact uses.
-    Each chunk is read in a transaction of its own that ends before the chunk is handed
-    on, so no transaction stays open while the client takes its time."""
+    Each chunk is read by a session of its own, closed before the chunk is handed on: no
+    transaction stays open while the client takes its time, and the chunk is let go (it
+    is detached as loaded, without walking its relations one by one)."""
     last, size = 0, FIRST_CHUNK
     options = redact_options()
     while True:
-        chunk = list(db.session.scalars(stmt.where(Case.id > last).order_by(Case.id)
+        with Session(db.engine) as reader:
+            chunk = list(reader.scalars(stmt.where(Case.id > last).order_by(Case.id)
                                         .limit(size).options(*options)))
         size = CHUNK
-        for case in chunk:  # detach the chunk, loaded as it is (cascades to its timeline
-            db.session.expunge(case)  # and sources), so that ending the transaction
-        db.session.rollback()  # does not expire it
         if not chunk:
             return
         yield chunk
@@ -78,6 +78,7 @@ def redacted(stmt: Select, user, tier_cap: str, q: str = "",
             tiers = first_tiers(chunk)
         else:
             tiers = effective_tiers(user, chunk)
+        db.session.rollback()  # end the gate's read transaction too
         for case in chunk:
             tier = tiers.get(case.id)
             if tier is None:

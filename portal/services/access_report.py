@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import AuditEvent, Case, Organization, User
 from . import audit
 from .audit import Actor
+from .exports import END_ACTION
 
 PER_PAGE = 50
 CATEGORIES = {
@@ -197,7 +198,7 @@ def _export_ends(seqs: list[int]) -> dict[str, dict]:
     if not seqs:
         return {}
     rows = db.session.execute(select(AuditEvent.object_id, AuditEvent.detail).where(
-        AuditEvent.action == "cases_export_ended", AuditEvent.object_type == "export",
+        AuditEvent.action == END_ACTION, AuditEvent.object_type == "export",
         AuditEvent.object_id.in_([str(s) for s in seqs])))
     return {started: json.loads(detail or "{}") for started, detail in rows}
 

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..models import AuditEvent, BriefingPack, Case, Notice, Role, User
 from . import audit
 from .audit import Actor
+from .exports import END_ACTION
 from .mail import queue_mail
 
 log = logging.getLogger("portal.alerts")
@@ -33,8 +34,8 @@ log = logging.getLogger("portal.alerts")
 HOUR = timedelta(hours=1)
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 OPEN_ACTION = "sensitive_read"  # opening a case (object_type "case")
-EXPORT_ACTION, EXPORT_END_ACTION = "cases_exported", "cases_export_ended"
-DOWNLOAD_ACTIONS = ("pack_download", EXPORT_ACTION, EXPORT_END_ACTION)
+EXPORT_ACTION = "cases_exported"
+DOWNLOAD_ACTIONS = ("pack_download", EXPORT_ACTION, END_ACTION)
 REFUSAL_ACTION = "authz_fail"
 
 
@@ -78,7 +79,7 @@ def cases_read_since(user_id: int, since: datetime) -> int:
     ends = {started: int(json.loads(d or "{}").get("count") or 0)
             for started, d in db.session.execute(select(AuditEvent.object_id, AuditEvent.detail)
                                                  .where(*mine,
-                                                        AuditEvent.action == EXPORT_END_ACTION))}
+                                                        AuditEvent.action == END_ACTION))}
     exported = sum(ends.values())
     for seq, d in db.session.execute(select(AuditEvent.seq, AuditEvent.detail).where(
             *mine, AuditEvent.action == EXPORT_ACTION)):

@@ -4,10 +4,11 @@ an organisation's subset.
 
 The alerts watch the audit log as it is written (audit.LISTENERS), in the transaction of
 the read or refusal, so anything that records `sensitive_read`, `pack_download`,
-`cases_exported` (and the end of an export's stream) or a case `authz_fail` is covered, whichever area wrote it. An alert is a
-Notice shown to the office in the portal and a message through the outbox. Office
-accounts' own work never raises one, and repeats within the hour fold into one notice per
-account and kind (its count grows; one mail), so there is no alert storm.
+`cases_exported` (and the end of an export's stream) or a case `authz_fail` is covered,
+whichever area wrote it. An alert is a Notice shown to the office in the portal and a
+message through the outbox. Office accounts' own work never raises one, and repeats within
+the hour fold into one notice per account and kind (its count grows; one mail), so there is
+no alert storm.
 """
 
 from __future__ import annotations

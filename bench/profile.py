@@ -1,6 +1,7 @@
 """Where a page's time goes: SQL statements (count, time, plan) and a Python profile.
 
-    python -m bench.profile --db sqlite|postgres [--as staff|partner] [-n 20] PATH [PATH ...]
+    python -m bench.profile --db sqlite|postgres [--as staff|partner] [-n 20] [--first-byte]
+                            PATH [PATH ...]
 
 Runs in-process on the bench's run database through the real request pipeline (Flask test
 client, signed in through the form with CSRF and TOTP, server-side session, policy gate,
@@ -44,6 +45,9 @@ def main() -> None:
     p.add_argument("--as", dest="who", choices=("staff", "partner"), default="staff")
     p.add_argument("-n", type=int, default=20)
     p.add_argument("--no-profile", action="store_true")
+    p.add_argument("--first-byte", action="store_true",
+                   help="read only the first chunk of each answer, then close it (a streamed "
+                        "export as a client that goes away after the download starts)")
     p.add_argument("paths", nargs="+")
     args = p.parse_args()
     os.environ.update({k: v for k, v in portal_env(args.db).items() if k.startswith("PORTAL_")})
@@ -71,11 +75,25 @@ def main() -> None:
         statements.append(((time.perf_counter() - started) * 1000, statement, parameters))
 
     client = _signed_in_client(app, accounts[email])
+
+    def get(path: str):
+        """One request, its answer read (or only its first chunk) and closed, as a server
+        would: a streamed answer left open keeps its request's context."""
+        resp = client.get(path, buffered=False)
+        body = iter(resp.response)
+        if args.first_byte:
+            next(body, None)
+        else:
+            for _ in body:
+                pass
+        resp.close()
+        return resp
+
     for path in args.paths:
-        resp = client.get(path)  # warm-up (templates compiled, caches filled)
+        resp = get(path)  # warm-up (templates compiled, caches filled)
         statements.clear()
         started = time.perf_counter()
-        resp = client.get(path)
+        resp = get(path)
         one = (time.perf_counter() - started) * 1000
         print(f"\n=== {path}  status {resp.status_code}  one request {one:.1f} ms, "
               f"{len(statements)} SQL statements, {sum(s[0] for s in statements):.1f} ms in SQL")
@@ -96,7 +114,7 @@ def main() -> None:
         times, cpu = [], []
         for _ in range(args.n):
             started, cpu0 = time.perf_counter(), time.process_time()
-            client.get(path)
+            get(path)
             times.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu0) * 1000)
         times.sort()
@@ -110,7 +128,7 @@ def main() -> None:
         started = time.perf_counter()
         profiler.start()
         for _ in range(args.n):
-            client.get(path)
+            get(path)
         profiler.stop()
         print(f"  mean over {args.n}: {(time.perf_counter() - started) * 1000 / args.n:.1f} ms")
         print(profiler.output_text(unicode=True, color=False, show_all=False))

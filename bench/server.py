@@ -82,6 +82,22 @@ class Gunicorn:
         """CPU seconds per worker (for CPU time per request over a measured run)."""
         return cpu_seconds(self.workers())
 
+    def wait_idle(self, quiet: float = 0.06, limit: float = 5.0) -> float:
+        """Wait until no worker has used CPU for `quiet` seconds (at most `limit`); returns
+        the seconds waited. A client that closes a streamed download does not stop the
+        worker at once: it goes on until a write fails. Measuring one request at a time
+        (c=1) means waiting for that too."""
+        started = time.monotonic()
+        last, still_since = self.cpu(), started
+        while time.monotonic() - started < limit:
+            time.sleep(0.02)
+            now = self.cpu()
+            if now != last:
+                last, still_since = now, time.monotonic()
+            elif time.monotonic() - still_since >= quiet:
+                break
+        return time.monotonic() - started
+
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return

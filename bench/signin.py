@@ -85,12 +85,13 @@ def fetch(base: str, path: str, cookie: str | None = None) -> tuple[int, str]:
 
 
 def first_byte_ms(base: str, path: str, cookie: str | None, n: int = 40,
-                  warmup: int = 2) -> list[float]:
+                  warmup: int = 2, settle=None) -> list[float]:
     """Milliseconds from sending a GET to the first byte of its body, `n` times in a row
     (one client), after `warmup` requests that are not counted (as wrk's warm-up: the
     previous load run may still be winding down). For a streamed download this is when the
     download starts, which is what a person waits for; the rest of the body is not read (the
-    connection is closed)."""
+    connection is closed). `settle`: called after each request, before the next (the
+    server's Gunicorn.wait_idle), so that one request at a time is what is measured."""
     url = urlsplit(base)
     out = []
     for _ in range(warmup + n):
@@ -103,5 +104,8 @@ def first_byte_ms(base: str, path: str, cookie: str | None, n: int = 40,
         out.append((time.perf_counter() - started) * 1000)
         if resp.status != 200:
             raise RuntimeError(f"{path} answered {resp.status}")
+        resp.close()  # the response holds the socket open until it is closed itself
         conn.close()
+        if settle is not None:
+            settle()
     return out[warmup:]

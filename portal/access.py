@@ -614,15 +614,24 @@ class ListScope:
         return TIERS[max(self.coverage.ranks())] if not self.coverage.empty else None
 
     def page(self, page: int, per_page: int, options=()):
-        """One page of the list (search.query.case_page) over these cases."""
+        """One page of the list (search.query.case_page) over these cases, with each case's
+        tier in Page.tiers. A list page's tiers come from the query that picks its cases (no
+        second query); a name search's page, from one query over the page (tiers())."""
         from .search.query import case_page
         from .search.ranking import query_tokens
         searching = bool(self.filter.q and query_tokens(self.filter.q))  # as case_page
-        return case_page(self.cases, self.filter, page=page, per_page=per_page,
-                         options=options, count_from=None if searching else self.count_from,
-                         search_from=self.search_from if searching else None,
-                         count_scope=None if searching else self.count_key,
-                         name_keys=self.name_keys if searching else None)
+        partner = self.coverage is not None and not self.coverage.empty
+        result = case_page(self.cases, self.filter, page=page, per_page=per_page,
+                           options=options, count_from=None if searching else self.count_from,
+                           search_from=self.search_from if searching else None,
+                           count_scope=None if searching else self.count_key,
+                           name_keys=self.name_keys if searching else None,
+                           rank=_tier_rank(self.coverage) if partner and not searching else None)
+        if result.ranks is None:
+            result.tiers = self.tiers(result.items)
+        else:
+            result.tiers = {case_id: TIERS[rank] for case_id, rank in result.ranks.items()}
+        return result
 
     def tiers(self, cases) -> dict[int, str]:
         """{case id: tier} for `cases` in one query, as effective_tiers()."""

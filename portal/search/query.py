@@ -14,7 +14,7 @@ only) and totals are counted up to COUNT_CAP.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from threading import Lock
 from time import monotonic
@@ -140,12 +140,12 @@ def _tsquery(groups) -> str:
 
 
 def _ts_match(groups) -> ColumnElement[bool]:
-    """PostgreSQL: the boolean query on the row of `cases` itself, through its GIN index.
+    """PostgreSQL: the boolean query on the row of `cases` itself, through the GIN index of
+    its stored vector (search_tsv, migration 0011).
     Unique bind names: several of these may sit in one statement (share grants' filters in
     the visibility predicate)."""
-    return text("to_tsvector('simple'::regconfig, cases.search_ar || ' ' || cases.search_sk) "
-                "@@ to_tsquery('simple'::regconfig, :tsq)").bindparams(
-                    bindparam("tsq", _tsquery(groups), unique=True))
+    return text("cases.search_tsv @@ to_tsquery('simple'::regconfig, :tsq)").bindparams(
+        bindparam("tsq", _tsquery(groups), unique=True))
 
 
 def _index_match(groups) -> ColumnElement[bool]:
@@ -212,6 +212,8 @@ class Page:
     per_page: int
     total: int
     capped: bool  # total is a lower bound ("10,000+")
+    ranks: dict[int, int] | None = None  # {case id: value of case_page's `rank` column}
+    tiers: dict[int, str] = field(default_factory=dict)  # filled by access.ListScope.page
 
     @property
     def pages(self) -> int:
@@ -276,13 +278,15 @@ def _memo() -> CountMemo:
 
 def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
               options=(), count_from: Select | None = None, search_from: Select | None = None,
-              count_scope=None, name_keys=None) -> Page:
+              count_scope=None, name_keys=None, rank: ColumnElement | None = None) -> Page:
     """One page of the register for a visibility-scoped select, filters and sort applied
     (`options`: loader options for the page's cases, e.g. what redact() reads;
     `count_from`, `search_from`: the same cases in the form that counts fastest, and in the
     form that checks a name search's candidates fastest, if different;
     `count_scope`: a key naming exactly the cases counted, under which the total may be
-    reused: access.ListScope.count_key, see CountMemo; `name_keys`: see ranked_ids)."""
+    reused: access.ListScope.count_key, see CountMemo; `name_keys`: see ranked_ids;
+    `rank`: a column read with the ids of a page that is not a name search, in Page.ranks:
+    access.ListScope's tier of each case, decided by the query that picks the page)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
@@ -294,7 +298,12 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
                 .limit(per_page).offset((page - 1) * per_page))
-    ids = list(db.session.scalars(ids_stmt))
+    if rank is not None:  # over the page's rows only (in the same statement, PostgreSQL
+        picked = ids_stmt.subquery()  # would plan `rank` for every row the filter passes)
+        ids_stmt = (select(Case.id, rank).join(picked, picked.c.id == Case.id)
+                    .order_by(*order))
+    rows = db.session.execute(ids_stmt).all()
+    ids = [row[0] for row in rows]
     counting = filtered if count_from is None else apply_filters(count_from, f)
     counted = counting.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()
 
@@ -305,4 +314,5 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
         total = count()
     else:
         total = _memo().get(count_scope, count)
-    return Page(_load(ids, options), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
+    return Page(_load(ids, options), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP,
+                ranks=None if rank is None else {row[0]: row[1] for row in rows})

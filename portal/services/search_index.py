@@ -12,4 +12,4 @@ def rebuild_index() -> None:
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("INSERT INTO cases_fts(cases_fts) VALUES ('rebuild')"))
     else:
-        db.session.execute(text("REINDEX INDEX ix_cases_search_ts"))
+        db.session.execute(text("REINDEX INDEX ix_cases_search_tsv"))

@@ -30,8 +30,7 @@ def cases():
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     scope = list_scope(current_user, f)
     result = scope.page(page, PER_PAGE, redact_options())
-    tiers = scope.tiers(result.items)
-    cases = [redact(c, tiers[c.id]) for c in result.items if c.id in tiers]
+    cases = [redact(c, result.tiers[c.id]) for c in result.items if c.id in result.tiers]
     # A page of the API carries whole records at their tier: a read as sensitive as an
     # export of those cases (access report, bulk-read alert), audited like one.
     if cases:

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 STATUS = {"detained": _l("Detained"), "forcibly_disappeared": _l("Forcibly disappeared"),
           "missing": _l("Missing"), "released": _l("Released"),
@@ -90,10 +91,21 @@ def _ref_name(row: dict | None) -> str:
     return (row["name_ar"] if get_locale().language == "ar" else row["name_en"]) or row["name_en"]
 
 
+def _display_names(names: Mapping | None) -> Markup:
+    """A case's own names as shown in lists: Arabic (right to left) · Latin, or a dash. A
+    filter rather than a macro: a list of 50 cases calls it 50 times."""
+    names = names or {}
+    ar = " ".join(n for n in (names.get("first_ar"), names.get("family_ar")) if n)
+    lat = " ".join(n for n in (names.get("first_lat"), names.get("family_lat")) if n)
+    parts = ([f'<bdi dir="rtl" lang="ar">{escape(ar)}</bdi>'] if ar else []) + (
+        [f'<bdi dir="ltr">{escape(lat)}</bdi>'] if lat else [])
+    return Markup(" · ".join(parts) if parts else "—")
+
+
 def register(state) -> None:
     from flask_babel import format_datetime, format_decimal
     filters = state.app.jinja_env.filters
-    filters.update(partial_date=_partial_date, ref_name=_ref_name)
+    filters.update(partial_date=_partial_date, ref_name=_ref_name, display_names=_display_names)
     # Used by the shared macros; main registers them in portal/i18n.py as well.
     filters.setdefault("format_number", format_decimal)
     filters.setdefault("format_datetime", lambda value, fmt="medium": format_datetime(value, fmt))

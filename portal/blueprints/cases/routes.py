@@ -58,8 +58,8 @@ def index():
     if not errors:
         scope = list_scope(current_user, f)
         result = scope.page(page, PER_PAGE)
-        tiers = scope.tiers(result.items)  # one query for the whole page
-        rows = [redact(c, tiers[c.id], brief=True) for c in result.items if c.id in tiers]
+        rows = [redact(c, result.tiers[c.id], brief=True) for c in result.items
+                if c.id in result.tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)
                                .order_by(SavedFilter.name)).all()
     return render_template("cases/index.html", f=f, errors=errors, page=result, rows=rows,

@@ -2,7 +2,7 @@
 through the register's query builder on the test database (SQLite or PostgreSQL)."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.models import Case
 from portal.search import arabic_key, latin_keys, skeleton_tokens
@@ -10,6 +10,7 @@ from portal.search.query import ranked_ids
 from portal.search.ranking import cross_match
 
 from .case_helpers import make_case
+from .conftest import ON_POSTGRES
 
 # Pairs that must normalise to the same key (Arabic key, or Latin key for Latin pairs).
 SAME = [
@@ -109,6 +110,29 @@ def test_prefix_of_the_last_name_matches(register):
 
 def test_typo_still_finds_the_case(register):
     assert search("Hassan Ali Darwihs")[:1] == [register["other"].reference]
+
+
+def test_the_index_follows_a_renamed_case(register, db):
+    from portal.services.cases import refresh_search_keys
+    case = register["other"]
+    case.first_name_ar, case.first_name_lat = "يامن", "Yamen"
+    refresh_search_keys(case)
+    db.session.commit()
+    assert search("Yamen Darwish")[:1] == search("يامن درويش")[:1] == [case.reference]
+    from portal.search.query import _index_match, _strict
+    from portal.search.ranking import query_tokens
+    for old in ("Hassan Ali Darwish", "حسن علي درويش"):  # no longer an exact match
+        strict = _index_match(_strict(query_tokens(old)))
+        assert db.session.scalars(select(Case.id).where(strict)).all() == []
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL session settings")
+def test_the_portals_postgresql_sessions_get_its_planner_settings(app, db):
+    """PORTAL_PG_OPTIONS reaches every pooled connection (config.py: with the server's
+    default random_page_cost a common name searched by a partner hashed every source)."""
+    assert app.config["PG_OPTIONS"] == "-c random_page_cost=1.1"
+    with db.engine.connect() as conn:
+        assert conn.scalar(text("SHOW random_page_cost")) == "1.1"
 
 
 def test_deleted_cases_are_not_found(register, db):

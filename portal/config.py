@@ -32,7 +32,9 @@ class Default:
     # random_page_cost 1.1 (the server's default is 4, made for spinning disks): the register
     # is read from memory or SSD, and at 4 the planner preferred hashing every case's
     # sources (250,000 rows) over probing the few hundred rows a search checks (3x slower).
-    PG_OPTIONS = "-c random_page_cost=1.1"
+    # No parallel workers: a page's queries take milliseconds, and with several web workers
+    # per core, helper processes only add their start-up and take cores from other requests.
+    PG_OPTIONS = "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0"
 
     # Sessions live on the server (portal/sessions.py); the cookie carries only a random id.
     SESSION_COOKIE_SECURE = True

@@ -129,10 +129,10 @@ def test_the_index_follows_a_renamed_case(register, db):
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL session settings")
 def test_the_portals_postgresql_sessions_get_its_planner_settings(app, db):
     """PORTAL_PG_OPTIONS reaches every pooled connection (config.py: with the server's
-    default random_page_cost a common name searched by a partner hashed every source)."""
-    assert app.config["PG_OPTIONS"] == "-c random_page_cost=1.1"
+    defaults a common name searched by a partner hashed every source, in three processes)."""
     with db.engine.connect() as conn:
         assert conn.scalar(text("SHOW random_page_cost")) == "1.1"
+        assert conn.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
 
 
 def test_deleted_cases_are_not_found(register, db):
@@ -156,3 +156,21 @@ def test_a_full_name_in_order_leaves_out_the_same_names_in_another_order(db, use
     assert search("Jamal Muhammad Musa") == [father.reference]
     assert set(search("محمد موسى")) == {son.reference, father.reference}
     assert set(search("موسى محمد جمال")) == {son.reference, father.reference}
+
+
+def test_the_index_query_leaves_out_terms_another_implies():
+    """mhmd AND mhmd* matches what mhmd matches; the index need not read every mhmd* word.
+    A prefix implied by nothing else stays, and so does a longer exact term."""
+    from portal.search.query import _essential
+    assert _essential([[("mhmd", False)], [("mhmd", True)]]) == [frozenset({("mhmd", False)})]
+    assert _essential([[("mhmd", True)], [("hms", True)]]) == [
+        frozenset({("mhmd", True)}), frozenset({("hms", True)})]
+    assert _essential([[("hlb", True)], [("hlby", False)], [("-", False)]]) == [
+        frozenset({("hlby", False)})]
+    either = frozenset({("mhmd", False), ("محمد", False)})  # محمد is no mhmd* word: both stay
+    assert _essential([[("mhmd", False), ("محمد", False)], [("mhmd", True)]]) == [
+        either, frozenset({("mhmd", True)})]
+    assert _essential([[("mhmd", False), ("محمد", False)], [("mhmd", True), ("محمد", True)]]
+                      ) == [either]
+    assert _essential([[("mhmd", True)], [("mhmd", False), ("hsn", False)]]) == [
+        frozenset({("mhmd", True)}), frozenset({("mhmd", False), ("hsn", False)})]

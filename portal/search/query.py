@@ -116,16 +116,34 @@ def _clean_term(term: str) -> str:
     return "".join(ch for ch in term if ch.isalnum())
 
 
+def _implies(a: Term, b: Term) -> bool:
+    """Whether every word matching term `a` also matches term `b`."""
+    return a[0].startswith(b[0]) if b[1] else (not a[1] and a[0] == b[0])
+
+
+def _essential(group: list[list[Term]]) -> list[frozenset[Term]]:
+    """An AND-group's alternatives, cleaned, without those another one implies: "Muhammad
+    Almohammad" is mhmd AND mhmd* (the last token a prefix), which matches exactly what mhmd
+    alone does, while the index reads every word starting with mhmd for the prefix."""
+    sets = list(dict.fromkeys(frozenset((_clean_term(t), p) for t, p in options
+                                        if _clean_term(t)) for options in group))
+    sets = [s for s in sets if s]
+
+    def covers(x, y) -> bool:  # every match of x is a match of y
+        return all(any(_implies(a, b) for b in y) for a in x)
+    return [y for y in sets if not any(x is not y and covers(x, y) and not covers(y, x)
+                                       for x in sets)]
+
+
 def _render(groups, quote: str, star: str, or_: str, and_: str) -> str:
-    """Render the boolean query, leaving out terms that normalise to nothing."""
+    """Render the boolean query, leaving out terms that normalise to nothing and
+    alternatives that others imply (_essential)."""
     rendered = []
     for group in groups:
         alts = []
-        for options in group:
-            terms = [quote + _clean_term(t) + quote + (star if p else "")
-                     for t, p in options if _clean_term(t)]
-            if terms:
-                alts.append("(" + f" {or_} ".join(dict.fromkeys(terms)) + ")")
+        for options in _essential(group):
+            terms = sorted(quote + t + quote + (star if p else "") for t, p in options)
+            alts.append("(" + f" {or_} ".join(terms) + ")")
         if alts:
             rendered.append("(" + f" {and_} ".join(alts) + ")")
     return f" {or_} ".join(dict.fromkeys(rendered)) or quote + "_" + quote

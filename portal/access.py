@@ -615,8 +615,7 @@ class ListScope:
 
     def page(self, page: int, per_page: int, options=()):
         """One page of the list (search.query.case_page) over these cases, with each case's
-        tier in Page.tiers. A list page's tiers come from the query that picks its cases (no
-        second query); a name search's page, from one query over the page (tiers())."""
+        tier in Page.tiers, read with the page's cases (no query of its own)."""
         from .search.query import case_page
         from .search.ranking import query_tokens
         searching = bool(self.filter.q and query_tokens(self.filter.q))  # as case_page
@@ -626,7 +625,7 @@ class ListScope:
                            search_from=self.search_from if searching else None,
                            count_scope=None if searching else self.count_key,
                            name_keys=self.name_keys if searching else None,
-                           rank=_tier_rank(self.coverage) if partner and not searching else None)
+                           rank=_tier_rank(self.coverage) if partner else None)
         if result.ranks is None:
             result.tiers = self.tiers(result.items)
         else:

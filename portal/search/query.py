@@ -262,6 +262,18 @@ def _load(ids: list[int], options=()) -> list[Case]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def _load_ranked(ids: list[int], within: Select, rank: ColumnElement,
+                 options=()) -> tuple[list[Case], dict[int, int]]:
+    """The cases of `ids` that `within` still selects, each with its `rank`, in one query."""
+    if not ids:
+        return [], {}
+    rows = db.session.execute(within.with_only_columns(Case, rank).order_by(None)
+                              .where(Case.id.in_(ids)).options(*options)).all()
+    by_id = {case.id: (case, value) for case, value in rows}
+    found = [i for i in ids if i in by_id]
+    return [by_id[i][0] for i in found], {i: by_id[i][1] for i in found}
+
+
 class CountMemo:
     """Totals of recent lists, per app (one per worker process): {key: total}.
 
@@ -303,16 +315,21 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     form that checks a name search's candidates fastest, if different;
     `count_scope`: a key naming exactly the cases counted, under which the total may be
     reused: access.ListScope.count_key, see CountMemo; `name_keys`: see ranked_ids;
-    `rank`: a column read with the ids of a page that is not a name search, in Page.ranks:
-    access.ListScope's tier of each case, decided by the query that picks the page)."""
+    `rank`: a column read with the page's cases, in Page.ranks: access.ListScope's tier
+    of each case, read by the query that picks the page (a list) or by the one that loads
+    it, which checks again that the cases are visible (a name search))."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
         searched = filtered if search_from is None else apply_filters(search_from, f)
         ids = ranked_ids(searched, f.q, name_keys)  # as in exports (apply_filters with_name)
         start = (page - 1) * per_page
-        return Page(_load(ids[start:start + per_page], options), page, per_page, len(ids),
-                    len(ids) >= CANDIDATE_CAP)
+        picked, ranks = ids[start:start + per_page], None
+        if rank is None:
+            items = _load(picked, options)
+        else:
+            items, ranks = _load_ranked(picked, searched, rank, options)
+        return Page(items, page, per_page, len(ids), len(ids) >= CANDIDATE_CAP, ranks=ranks)
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
                 .limit(per_page).offset((page - 1) * per_page))

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 STATUS = {"detained": _l("Detained"), "forcibly_disappeared": _l("Forcibly disappeared"),
@@ -77,18 +78,35 @@ class TranslatedTables(Mapping):
         return len(self._tables)
 
 
-def _partial_date(value: str | None) -> str:
-    from flask_babel import get_locale
+def _language(context) -> str:
+    """The page's language: from the template context (i18n.inject_locale puts it there once
+    per page; a list of 50 cases asks 150 times), else from the request."""
+    locale = context.get("current_locale")
+    if locale is None:
+        from flask_babel import get_locale
+        locale = get_locale()
+    return locale.language
 
+
+@pass_context
+def _partial_date(context, value: str | None) -> str:
     from ...partial_dates import format_partial
-    return format_partial(value, get_locale().language)
+    return format_partial(value, _language(context))
 
 
-def _ref_name(row: dict | None) -> str:
-    from flask_babel import get_locale
+def ref_name(row: dict | None, language: str | None = None) -> str:
+    """A reference row's name in `language` (default: the request's), English if none."""
     if not row:
         return ""
-    return (row["name_ar"] if get_locale().language == "ar" else row["name_en"]) or row["name_en"]
+    if language is None:
+        from flask_babel import get_locale
+        language = get_locale().language
+    return (row["name_ar"] if language == "ar" else row["name_en"]) or row["name_en"]
+
+
+@pass_context
+def _ref_name(context, row: dict | None) -> str:
+    return ref_name(row, _language(context))
 
 
 def _display_names(names: Mapping | None) -> Markup:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ... import refdata
-from ...access import (case_audience, deleted_cases, effective_tier, get_case_or_404,
+from ...access import (can_reach, case_audience, deleted_cases, effective_tier, get_case_or_404,
                        list_scope, redact)
 from ...database import reads_only
 from ...extensions import db
@@ -61,7 +61,8 @@ def index():
         rows = [redact(c, result.tiers[c.id], brief=True) for c in result.items
                 if c.id in result.tiers]
     saved = db.session.scalars(select(SavedFilter).where(SavedFilter.owner_id == current_user.id)
-                               .order_by(SavedFilter.name)).all()
+                               .order_by(SavedFilter.name)).all() if can_reach(
+        "cases.filter_save") else []  # the template shows them only to those who may save
     return render_template("cases/index.html", f=f, errors=errors, page=result, rows=rows,
                            saved=saved, choices=filter_choices(), saved_params=saved_params,
                            params=f.params()), 400 if errors else 200

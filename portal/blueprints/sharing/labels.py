@@ -24,7 +24,7 @@ CRITERIA = {"q": _l("Name"), "reference": _l("Reference"), "status": _l("Status"
 def describe_filter(params: dict | None) -> list[tuple[str, str]]:
     """(criterion, value) pairs of a grant's filter, with reference data named."""
     from ... import refdata
-    from ..cases.labels import STATUS, _ref_name
+    from ..cases.labels import STATUS, ref_name
     out = []
     for key, value in (params or {}).items():
         if key not in CRITERIA:
@@ -34,8 +34,8 @@ def describe_filter(params: dict | None) -> list[tuple[str, str]]:
             shown = str(STATUS.get(value, value))
         elif key in ("governorate", "perpetrator"):
             row = refdata.find("governorates" if key == "governorate" else "perpetrators", value)
-            shown = _ref_name(row) or shown
+            shown = ref_name(row) or shown
         elif key == "facility" and str(value).isdigit():
-            shown = _ref_name(refdata.facility(int(value))) or shown
+            shown = ref_name(refdata.facility(int(value))) or shown
         out.append((str(CRITERIA[key]), shown))
     return out

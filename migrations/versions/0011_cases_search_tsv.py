@@ -8,7 +8,9 @@ one case in twelve of those matches, read 25,000 rows that way (45 ms). Stored i
 column, the recheck reads the vector and ANALYZE knows its terms: counting the 95,000
 cases holding "mhmd" went from 445 ms to 50 ms. See bench/README.md (P2).
 
-SQLite keeps its FTS5 table (migration 0002); this revision does nothing there.
+SQLite keeps its FTS5 table (migration 0002); this revision does nothing there. On
+PostgreSQL, adding a stored column rewrites the cases table under an exclusive lock: about
+10 s at 250,000 cases on a 2-core machine; run it in a maintenance window.
 
 Revision ID: 0011
 Revises: 0010

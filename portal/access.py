@@ -622,7 +622,8 @@ class ListScope:
 
     def page(self, page: int, per_page: int, options=()):
         """One page of the list (search.query.case_page) over these cases, with each case's
-        tier in Page.tiers, read with the page's cases (no query of its own)."""
+        tier in Page.tiers, read with the page's cases (no query of its own) by the query
+        that loads them, which checks them visible again."""
         from .search.query import case_page
         from .search.ranking import query_tokens
         searching = bool(self.filter.q and query_tokens(self.filter.q))  # as case_page

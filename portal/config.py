@@ -148,8 +148,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
             "postgresql://", "postgresql+psycopg://", 1)
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and cfg["PG_OPTIONS"]:
         options = dict(cfg["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {**options.get("connect_args", {}),
-                                   "options": cfg["PG_OPTIONS"]}
+        connect = dict(options.get("connect_args", {}))
+        connect["options"] = " ".join(filter(None, (connect.get("options"), cfg["PG_OPTIONS"])))
+        options["connect_args"] = connect
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _read_or_create_key(instance / "secret_key", 32)

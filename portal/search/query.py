@@ -262,9 +262,12 @@ def _load(ids: list[int], options=()) -> list[Case]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _load_ranked(ids: list[int], within: Select, rank: ColumnElement,
-                 options=()) -> tuple[list[Case], dict[int, int]]:
-    """The cases of `ids` that `within` still selects, each with its `rank`, in one query."""
+def _load_page(ids: list[int], within: Select, rank: ColumnElement | None,
+               options=()) -> tuple[list[Case], dict[int, int] | None]:
+    """The cases of `ids`, in that order, and with `rank`, those that `within` still
+    selects, each with its rank, in one query (see case_page)."""
+    if rank is None:
+        return _load(ids, options), None
     if not ids:
         return [], {}
     rows = db.session.execute(within.with_only_columns(Case, rank).order_by(None)
@@ -316,29 +319,20 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     `count_scope`: a key naming exactly the cases counted, under which the total may be
     reused: access.ListScope.count_key, see CountMemo; `name_keys`: see ranked_ids;
     `rank`: a column read with the page's cases, in Page.ranks: access.ListScope's tier
-    of each case, read by the query that picks the page (a list) or by the one that loads
-    it, which checks again that the cases are visible (a name search))."""
+    of each case, read by the query that loads them, which checks again that they are
+    visible (a case deleted, revoked or refused since the page was picked is left out))."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
         searched = filtered if search_from is None else apply_filters(search_from, f)
         ids = ranked_ids(searched, f.q, name_keys)  # as in exports (apply_filters with_name)
         start = (page - 1) * per_page
-        picked, ranks = ids[start:start + per_page], None
-        if rank is None:
-            items = _load(picked, options)
-        else:
-            items, ranks = _load_ranked(picked, searched, rank, options)
+        items, ranks = _load_page(ids[start:start + per_page], searched, rank, options)
         return Page(items, page, per_page, len(ids), len(ids) >= CANDIDATE_CAP, ranks=ranks)
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
                 .limit(per_page).offset((page - 1) * per_page))
-    if rank is not None:  # over the page's rows only (in the same statement, PostgreSQL
-        picked = ids_stmt.subquery()  # would plan `rank` for every row the filter passes)
-        ids_stmt = (select(Case.id, rank).join(picked, picked.c.id == Case.id)
-                    .order_by(*order))
-    rows = db.session.execute(ids_stmt).all()
-    ids = [row[0] for row in rows]
+    ids = list(db.session.scalars(ids_stmt))
     counting = filtered if count_from is None else apply_filters(count_from, f)
     counted = counting.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()
 
@@ -349,5 +343,5 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
         total = count()
     else:
         total = _memo().get(count_scope, count)
-    return Page(_load(ids, options), page, per_page, min(total, COUNT_CAP), total > COUNT_CAP,
-                ranks=None if rank is None else {row[0]: row[1] for row in rows})
+    items, ranks = _load_page(ids, filtered, rank, options)
+    return Page(items, page, per_page, min(total, COUNT_CAP), total > COUNT_CAP, ranks=ranks)

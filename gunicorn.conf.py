@@ -1,5 +1,7 @@
 """gunicorn settings for the portal (`make run`, and a starting point for production)."""
 
+import gc
+
 import gunicorn
 
 # No version banner in the Server header (SECURITY.md I3).
@@ -17,3 +19,26 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
 logger_class = "portal.gunicorn_log.RedactingLogger"
 forwarded_allow_ips = "127.0.0.1"
+
+
+# The collector's full passes walk every object a worker keeps: the loaded application and the
+# caches its first requests fill (compiled SQL, templates, name keys). Each such pass took
+# about 90 ms, about once every 100 requests, on whichever request set it off (bench/README.md:
+# figures of the third session of 2026-11-24). Objects alive after start-up
+# and after the first requests are frozen (gc.freeze): kept out of later passes, which then
+# walk only what requests make. Garbage in cycles is collected first, so nothing is leaked.
+GC_FREEZE_AFTER = 200  # requests: by then the caches of the common pages are filled
+
+
+def _freeze() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+def post_worker_init(worker):
+    _freeze()
+
+
+def post_request(worker, req, environ, resp):
+    if worker.nr == GC_FREEZE_AFTER:
+        _freeze()

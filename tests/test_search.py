@@ -133,6 +133,7 @@ def test_the_portals_postgresql_sessions_get_its_planner_settings(app, db):
     with db.engine.connect() as conn:
         assert conn.scalar(text("SHOW random_page_cost")) == "1.1"
         assert conn.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
+        assert conn.scalar(text("SHOW jit")) == "off"
 
 
 def test_deleted_cases_are_not_found(register, db):
@@ -174,3 +175,30 @@ def test_the_index_query_leaves_out_terms_another_implies():
                       ) == [either]
     assert _essential([[("mhmd", True)], [("mhmd", False), ("hsn", False)]]) == [
         frozenset({("mhmd", True)}), frozenset({("mhmd", False), ("hsn", False)})]
+
+
+def test_a_search_cut_short_at_the_candidate_cap_says_more_cases_may_match(db, users,
+                                                                           monkeypatch):
+    """The index query is looser than ranking: "Muhammad Almohammad" reads every case with a
+    Muhammad, and ranking keeps those with two. When the index's candidates stop at
+    CANDIDATE_CAP, the page says that more cases may match ("More than N"), even though
+    ranking kept fewer than the cap."""
+    from portal.search import filters as case_filters
+    from portal.search import query
+    staff = users["staff"]
+    wanted = make_case(staff, family_name_ar="المحمد", family_name_lat="Almohammad")
+    for n, family in enumerate(("درويش", "الخطيب", "العلي", "الحسن", "الشامي")):
+        make_case(staff, first_name_ar="أحمد", father_name_ar="محمد", family_name_ar=family,
+                  first_name_lat="Ahmad", father_name_lat="Mohammad", family_name_lat=f"X{n}")
+    db.session.commit()
+    f, _ = case_filters.parse({"q": "Muhammad Almohammad"})
+    live = select(Case).where(Case.deleted_at.is_(None))
+
+    whole = query.case_page(live, f)
+    assert [c.reference for c in whole.items] == [wanted.reference]
+    assert (whole.total, whole.capped) == (1, False)
+
+    monkeypatch.setattr(query, "CANDIDATE_CAP", 3)  # the index reads the cases in id order
+    cut = query.case_page(live, f)
+    assert [c.reference for c in cut.items] == [wanted.reference]
+    assert (cut.total, cut.capped) == (1, True)

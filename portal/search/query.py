@@ -205,21 +205,30 @@ def ranked_ids(stmt: Select, q: str, name_keys=None) -> list[int]:
     """Ids of the cases of `stmt` matching the name query `q`, best first. `name_keys`
     (access.ListScope.name_keys): extra columns and a function giving each candidate's
     (search_ar, search_lat) when the stored ones may not be used for this reader."""
+    return _ranked(stmt, q, name_keys)[0]
+
+
+def _ranked(stmt: Select, q: str, name_keys=None) -> tuple[list[int], bool]:
+    """ranked_ids(), and whether a stage stopped at CANDIDATE_CAP: then more cases may match
+    than were ranked (the index query is looser than ranking: "Muhammad Almohammad" reads
+    every case with one Muhammad, and ranking keeps those with two)."""
     tokens = query_tokens(q)
     if not tokens:
-        return []
+        return [], False
     extra, keys = name_keys or ((), None)
     base = stmt.with_only_columns(Case.id, Case.search_ar, Case.search_lat,
                                   *extra).order_by(None)
     rows: dict[int, tuple] = {}
+    truncated = False
     for stage in (lambda: _index_match(_strict(tokens)),
                   lambda: Case.id.in_(_index_ids(_broad(tokens), BROAD_CAP)),
                   lambda: Case.id.in_(_fuzzy_ids(tokens))):
-        found = db.session.execute(base.where(stage()).limit(CANDIDATE_CAP))
+        found = db.session.execute(base.where(stage()).limit(CANDIDATE_CAP)).all()
+        truncated = truncated or len(found) >= CANDIDATE_CAP
         rows.update((r[0], (r[0], *keys(r)) if keys else r) for r in found)
         if len(rows) >= MIN_RESULTS:
             break
-    return rank(tokens, rows.values())
+    return rank(tokens, rows.values()), truncated
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -325,10 +334,10 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
         searched = filtered if search_from is None else apply_filters(search_from, f)
-        ids = ranked_ids(searched, f.q, name_keys)  # as in exports (apply_filters with_name)
+        ids, truncated = _ranked(searched, f.q, name_keys)  # as exports (apply_filters with_name)
         start = (page - 1) * per_page
         items, ranks = _load_page(ids[start:start + per_page], searched, rank, options)
-        return Page(items, page, per_page, len(ids), len(ids) >= CANDIDATE_CAP, ranks=ranks)
+        return Page(items, page, per_page, len(ids), truncated, ranks=ranks)
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
                 .limit(per_page).offset((page - 1) * per_page))

@@ -20,13 +20,20 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
 logger_class = "portal.gunicorn_log.RedactingLogger"
 forwarded_allow_ips = "127.0.0.1"
 
+# The application is loaded once, in the master, and each worker is a fork of it: a worker
+# that max_requests retires is replaced at once, where loading the application again took
+# about a second of CPU (sharing the cores with the requests being served), and the workers
+# share the loaded code's memory. Connections opened before a fork are never shared
+# (portal/database.py).
+preload_app = True
 
 # The collector's full passes walk every object a worker keeps: the loaded application and the
 # caches its first requests fill (compiled SQL, templates, name keys). Each such pass took
 # about 90 ms, about once every 100 requests, on whichever request set it off (bench/README.md:
-# figures of the third session of 2026-11-24). Objects alive after start-up
-# and after the first requests are frozen (gc.freeze): kept out of later passes, which then
-# walk only what requests make. Garbage in cycles is collected first, so nothing is leaked.
+# figures of the third session of 2026-11-24). What is alive before each fork, and in a worker
+# after its first requests, is frozen (gc.freeze): later passes leave it out and walk only
+# what requests make, and a worker's passes do not write to the memory it shares with the
+# master. Garbage in cycles is collected first, so nothing is leaked.
 GC_FREEZE_AFTER = 200  # requests: by then the caches of the common pages are filled
 
 
@@ -35,8 +42,12 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def post_worker_init(worker):
+def pre_fork(server, worker):
     _freeze()
+
+
+def post_worker_init(worker):
+    _freeze()  # without preload_app, what loading the application made
 
 
 def post_request(worker, req, environ, resp):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from .common import BENCH, RESULTS, ROOT, VENV_BIN, children, cpu_seconds, rss_mb
 
+IDLE_LIMIT_S = 5.0  # Gunicorn.wait_idle gives up after this long (bench.run reports it)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -82,7 +84,7 @@ class Gunicorn:
         """CPU seconds per worker (for CPU time per request over a measured run)."""
         return cpu_seconds(self.workers())
 
-    def wait_idle(self, quiet: float = 0.06, limit: float = 5.0) -> float:
+    def wait_idle(self, quiet: float = 0.06, limit: float = IDLE_LIMIT_S) -> float:
         """Wait until no worker has used CPU for `quiet` seconds (at most `limit`); returns
         the seconds waited. A client that closes a streamed download does not stop the
         worker at once: it goes on until a write fails. Measuring one request at a time

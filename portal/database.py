@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 BUSY_TIMEOUT_MS = 10_000
 LOCK_POLL_SECONDS = 0.0005
+
+
+@event.listens_for(Engine, "connect")
+def _owner(_dbapi_connection, record) -> None:
+    record.info["pid"] = os.getpid()
+
+
+@event.listens_for(Engine, "checkout")
+def _not_inherited(_dbapi_connection, record, proxy) -> None:
+    """A pooled connection is only used by the process that opened it. gunicorn loads the
+    application once and forks its workers from it (preload_app): a connection opened before
+    a fork would otherwise be shared by two processes, each reading the other's answers.
+    SQLAlchemy then opens a new one; the old one is left to its owner, not closed (SQLAlchemy's
+    own recipe for pools and os.fork)."""
+    if record.info.get("pid") != os.getpid():
+        record.dbapi_connection = proxy.dbapi_connection = None
+        raise DisconnectionError("a pooled connection opened by another process")
 
 
 @event.listens_for(Engine, "connect")

@@ -209,39 +209,3 @@ def test_health_reports_ok(client):
     response = client.get("/health")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
 
-
-def test_gunicorn_workers_freeze_what_outlives_their_start():
-    """gunicorn.conf.py: after a worker has loaded the app, and again after its first
-    GC_FREEZE_AFTER requests, the objects alive are frozen out of the collector's full
-    passes; garbage in cycles is collected first, not frozen with them."""
-    import gc
-    import runpy
-    import weakref
-    from pathlib import Path
-    from types import SimpleNamespace
-
-    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
-    worker = SimpleNamespace(nr=0)
-
-    class Node:
-        pass
-
-    gc.unfreeze()
-    try:
-        conf["post_worker_init"](worker)
-        at_start = gc.get_freeze_count()
-        assert at_start > 0
-        kept = [[n] for n in range(500)]  # made by the first requests (caches)
-        cycle = Node()
-        cycle.me = cycle
-        gone = weakref.ref(cycle)
-        del cycle
-        for worker.nr in range(1, conf["GC_FREEZE_AFTER"]):
-            conf["post_request"](worker, None, {}, None)
-        assert gc.get_freeze_count() == at_start
-        worker.nr = conf["GC_FREEZE_AFTER"]
-        conf["post_request"](worker, None, {}, None)
-        assert gc.get_freeze_count() >= at_start + len(kept)
-        assert gone() is None
-    finally:
-        gc.unfreeze()

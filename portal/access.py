@@ -530,10 +530,17 @@ def _scoped(user, f, coverage: _Coverage | None, *, form: str = "probe"):
             in_timeline = exists().where(TimelineEntry.case_id == Case.id,
                                          entry_column == wanted)
             stmt = stmt.where(or_(column == wanted, and_(detailed, in_timeline)))
-    scoped = replace(f, tag="", facility="", facility_id=None, perpetrator="",
-                     perpetrator_id=None, arrest_lo=_month_bound(f.arrest_from, False),
-                     arrest_hi=_month_bound(f.arrest_to, True))
-    return stmt, scoped
+    return stmt, _scoped_filter(f, coverage)
+
+
+def _scoped_filter(f, coverage: _Coverage | None):
+    """The filter _scoped() runs over the cases: a partner's without the criteria it puts in
+    the query itself (see there)."""
+    if coverage is None or coverage.empty:
+        return f
+    return replace(f, tag="", facility="", facility_id=None, perpetrator="",
+                   perpetrator_id=None, arrest_lo=_month_bound(f.arrest_from, False),
+                   arrest_hi=_month_bound(f.arrest_to, True))
 
 
 def _count_key(f, coverage: _Coverage | None) -> tuple | None:
@@ -595,7 +602,11 @@ class ListScope:
         self._user, self._f = user, f
         self.coverage: _Coverage | None = None if user.is_office else _coverage(
             user.organization_id)
-        self.cases, self.filter = _scoped(user, f, self.coverage)
+        self.filter = _scoped_filter(f, self.coverage)
+
+    @cached_property
+    def cases(self) -> Select:
+        return _scoped(self._user, self._f, self.coverage)[0]
 
     @cached_property
     def count_from(self) -> Select:
@@ -628,9 +639,9 @@ class ListScope:
         from .search.ranking import query_tokens
         searching = bool(self.filter.q and query_tokens(self.filter.q))  # as case_page
         partner = self.coverage is not None and not self.coverage.empty
-        result = case_page(self.cases, self.filter, page=page, per_page=per_page,
-                           options=options, count_from=None if searching else self.count_from,
-                           search_from=self.search_from if searching else None,
+        result = case_page(self.search_from if searching else self.cases, self.filter,
+                           page=page, per_page=per_page, options=options,
+                           count_from=lambda: self.count_from,
                            count_scope=None if searching else self.count_key,
                            name_keys=self.name_keys if searching else None,
                            rank=_tier_rank(self.coverage) if partner else None)

@@ -14,6 +14,7 @@ only) and totals are counted up to COUNT_CAP.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from threading import Lock
@@ -319,12 +320,12 @@ def _memo() -> CountMemo:
 
 
 def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
-              options=(), count_from: Select | None = None, search_from: Select | None = None,
-              count_scope=None, name_keys=None, rank: ColumnElement | None = None) -> Page:
+              options=(), count_from: Callable[[], Select] | None = None, count_scope=None,
+              name_keys=None, rank: ColumnElement | None = None) -> Page:
     """One page of the register for a visibility-scoped select, filters and sort applied
     (`options`: loader options for the page's cases, e.g. what redact() reads;
-    `count_from`, `search_from`: the same cases in the form that counts fastest, and in the
-    form that checks a name search's candidates fastest, if different;
+    `count_from`: a function giving the same cases in the form that counts fastest, if
+    different, called only when the total is counted (not when it is reused);
     `count_scope`: a key naming exactly the cases counted, under which the total may be
     reused: access.ListScope.count_key, see CountMemo; `name_keys`: see ranked_ids;
     `rank`: a column read with the page's cases, in Page.ranks: access.ListScope's tier
@@ -333,19 +334,19 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
-        searched = filtered if search_from is None else apply_filters(search_from, f)
-        ids, truncated = _ranked(searched, f.q, name_keys)  # as exports (apply_filters with_name)
+        ids, truncated = _ranked(filtered, f.q, name_keys)  # as exports (apply_filters with_name)
         start = (page - 1) * per_page
-        items, ranks = _load_page(ids[start:start + per_page], searched, rank, options)
+        items, ranks = _load_page(ids[start:start + per_page], filtered, rank, options)
         return Page(items, page, per_page, len(ids), truncated, ranks=ranks)
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
                 .limit(per_page).offset((page - 1) * per_page))
     ids = list(db.session.scalars(ids_stmt))
-    counting = filtered if count_from is None else apply_filters(count_from, f)
-    counted = counting.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()
 
     def count() -> int:
+        counting = filtered if count_from is None else apply_filters(count_from(), f)
+        counted = (counting.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1)
+                   .subquery())
         return db.session.scalar(select(func.count()).select_from(counted))
 
     if count_scope is None:

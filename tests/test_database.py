@@ -105,4 +105,3 @@ def test_a_read_only_transaction_refuses_writes(app, db):
         database.allow_writes()
         assert db.session.scalar(text("PRAGMA query_only")) == 0
         db.session.rollback()
-

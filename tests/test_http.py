@@ -208,4 +208,3 @@ def test_h2_database_down_gives_bilingual_503(app, client, users, login, monkeyp
 def test_health_reports_ok(client):
     response = client.get("/health")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
-

@@ -1,6 +1,7 @@
 """gunicorn settings for the portal (`make run`, and a starting point for production)."""
 
 import gc
+import sys
 
 import gunicorn
 
@@ -24,7 +25,7 @@ forwarded_allow_ips = "127.0.0.1"
 # that max_requests retires is replaced at once, where loading the application again took
 # about a second of CPU (sharing the cores with the requests being served), and the workers
 # share the loaded code's memory. Connections opened before a fork are never shared
-# (portal/database.py).
+# (post_fork below, portal/database.py).
 preload_app = True
 
 # The collector's full passes walk every object a worker keeps: the loaded application and the
@@ -33,7 +34,8 @@ preload_app = True
 # figures of the third session of 2026-11-24). What is alive before each fork, and in a worker
 # after its first requests, is frozen (gc.freeze): later passes leave it out and walk only
 # what requests make, and a worker's passes do not write to the memory it shares with the
-# master. Garbage in cycles is collected first, so nothing is leaked.
+# master. Garbage in cycles is collected first; what becomes garbage in a cycle after a
+# freeze stays until max_requests retires the worker.
 GC_FREEZE_AFTER = 200  # requests: by then the caches of the common pages are filled
 
 
@@ -44,6 +46,12 @@ def _freeze() -> None:
 
 def pre_fork(server, worker):
     _freeze()
+
+
+def post_fork(server, worker):
+    database = sys.modules.get("portal.database")  # loaded only if the master loaded the portal
+    if database is not None:
+        database.after_fork(server.app.wsgi())
 
 
 def post_worker_init(worker):

@@ -14,6 +14,21 @@ BUSY_TIMEOUT_MS = 10_000
 LOCK_POLL_SECONDS = 0.0005
 
 
+def after_fork(app) -> None:
+    """In a worker forked from a master that loaded `app` (gunicorn's post_fork hook): drop
+    the pools inherited from the master without closing their connections, which are the
+    master's (SQLAlchemy's recipe for pools and os.fork). The checkout listener below is the
+    second line: it would still refuse an inherited connection, but only after the pool's
+    pre-ping had used it."""
+    from flask import Flask
+
+    from .extensions import db
+    if isinstance(app, Flask) and "sqlalchemy" in app.extensions:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose(close=False)
+
+
 @event.listens_for(Engine, "connect")
 def _owner(_dbapi_connection, record) -> None:
     record.info["pid"] = os.getpid()

@@ -177,28 +177,51 @@ def test_the_index_query_leaves_out_terms_another_implies():
         frozenset({("mhmd", True)}), frozenset({("mhmd", False), ("hsn", False)})]
 
 
-def test_a_search_cut_short_at_the_candidate_cap_says_more_cases_may_match(db, users,
-                                                                           monkeypatch):
+
+@pytest.mark.parametrize("who", ["staff", "viewer_a"])
+def test_a_search_cut_short_at_the_candidate_cap_says_more_cases_may_match(
+        client, db, users, orgs, login, monkeypatch, who):
     """The index query is looser than ranking: "Muhammad Almohammad" reads every case with a
     Muhammad, and ranking keeps those with two. When the index's candidates stop at
-    CANDIDATE_CAP, the page says that more cases may match ("More than N"), even though
-    ranking kept fewer than the cap."""
-    from portal.search import filters as case_filters
+    CANDIDATE_CAP, the page says that more cases may match, in the reader's language, and
+    offers no page after the last ranked one; a search that read every candidate gives its
+    count as exact. For staff and for a partner (whose search checks candidates against its
+    subset)."""
     from portal.search import query
-    staff = users["staff"]
-    wanted = make_case(staff, family_name_ar="المحمد", family_name_lat="Almohammad")
-    for n, family in enumerate(("درويش", "الخطيب", "العلي", "الحسن", "الشامي")):
-        make_case(staff, first_name_ar="أحمد", father_name_ar="محمد", family_name_ar=family,
-                  first_name_lat="Ahmad", father_name_lat="Mohammad", family_name_lat=f"X{n}")
-    db.session.commit()
-    f, _ = case_filters.parse({"q": "Muhammad Almohammad"})
-    live = select(Case).where(Case.deleted_at.is_(None))
 
-    whole = query.case_page(live, f)
-    assert [c.reference for c in whole.items] == [wanted.reference]
-    assert (whole.total, whole.capped) == (1, False)
+    from .sharing_helpers import consented_case, make_grant, shared
+    staff = users["staff"]
+    wanted = consented_case(staff, shared(), family_name_ar="المحمد",
+                            family_name_lat="Almohammad")
+    others = [consented_case(staff, shared(), first_name_ar="أحمد", father_name_ar="محمد",
+                             family_name_ar=family, first_name_lat="Ahmad",
+                             father_name_lat="Mohammad", family_name_lat=f"X{n}")
+              for n, family in enumerate(("درويش", "الخطيب", "العلي", "الحسن", "الشامي"))]
+    make_grant(orgs["a"], "detailed", [wanted, *others])
+    db.session.commit()
+    login(users[who])
+    url = "/cases/?q=Muhammad+Almohammad"
+
+    whole = client.get(url).get_data(as_text=True)
+    assert wanted.reference in whole and "1 case matches." in whole
+    assert "more may match" not in whole
 
     monkeypatch.setattr(query, "CANDIDATE_CAP", 3)  # the index reads the cases in id order
-    cut = query.case_page(live, f)
-    assert [c.reference for c in cut.items] == [wanted.reference]
-    assert (cut.total, cut.capped) == (1, True)
+    cut = client.get(url).get_data(as_text=True)
+    assert wanted.reference in cut
+    assert "1 case found; more may match. Add a name or a filter to narrow the search." in cut
+    assert "More than" not in cut and "page=2" not in cut
+    users[who].preferred_locale = "ar"
+    db.session.commit()
+    arabic = client.get(url).get_data(as_text=True)
+    assert "عُثر على حالة واحدة، وقد تطابق البحثَ حالاتٌ أخرى." in arabic
+
+
+def test_a_cut_search_offers_no_page_after_its_last_ranked_one():
+    """A capped list (a total counted up to COUNT_CAP) may go on past its last counted page;
+    a cut search has ranked all it will show, so a full last page has no "next"."""
+    from portal.search.query import Page
+    full = list(range(50))
+    assert Page(full, 1, 50, 50, True).has_next
+    assert not Page(full, 1, 50, 50, True, ranked=True).has_next
+    assert Page(full, 1, 50, 120, True, ranked=True).has_next

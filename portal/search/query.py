@@ -239,8 +239,9 @@ class Page:
     page: int
     per_page: int
     total: int
-    capped: bool  # total is a lower bound ("10,000+")
+    capped: bool  # total is a lower bound ("10,000+"; a search cut at CANDIDATE_CAP)
     ranks: dict[int, int] | None = None  # {case id: value of case_page's `rank` column}
+    ranked: bool = False  # a name search: the pages are slices of its ranked ids, no more
     tiers: dict[int, str] = field(default_factory=dict)  # filled by access.ListScope.page
 
     @property
@@ -253,7 +254,8 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages or (self.capped and len(self.items) == self.per_page)
+        return self.page < self.pages or (self.capped and not self.ranked
+                                          and len(self.items) == self.per_page)
 
     @property
     def prev_num(self) -> int:
@@ -337,7 +339,7 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
         ids, truncated = _ranked(filtered, f.q, name_keys)  # as exports (apply_filters with_name)
         start = (page - 1) * per_page
         items, ranks = _load_page(ids[start:start + per_page], filtered, rank, options)
-        return Page(items, page, per_page, len(ids), truncated, ranks=ranks)
+        return Page(items, page, per_page, len(ids), truncated, ranks=ranks, ranked=True)
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)
                 .limit(per_page).offset((page - 1) * per_page))

@@ -38,6 +38,8 @@ def cases():
             (c["tier"] for c in cases), key=TIER_RANK.__getitem__), filters=len(f.params()),
             count=len(cases))
         db.session.commit()
+    # capped: `total` is a lower bound (a list counted up to 10,000 cases, or a name search
+    # that stopped at its candidate cap, so that more cases may match).
     return jsonify(cases=cases, page=result.page, per_page=result.per_page,
                    total=result.total, capped=result.capped)
 

@@ -23,15 +23,16 @@ forwarded_allow_ips = "127.0.0.1"
 
 # The application is loaded once, in the master, and each worker is a fork of it: a worker
 # that max_requests retires is replaced at once, where loading the application again took
-# about a second of CPU (sharing the cores with the requests being served), and the workers
+# about a second of CPU (sharing the cores with the requests being served; measured by
+# `python -m bench.partner_queries`), and the workers
 # share the loaded code's memory. Connections opened before a fork are never shared
 # (post_fork below, portal/database.py).
 preload_app = True
 
 # The collector's full passes walk every object a worker keeps: the loaded application and the
 # caches its first requests fill (compiled SQL, templates, name keys). Each such pass took
-# about 90 ms, about once every 100 requests, on whichever request set it off (bench/README.md:
-# figures of the third session of 2026-11-24). What is alive before each fork, and in a worker
+# about 100 ms, on whichever request set it off: one in 1,000 partner searches, more often on
+# pages that load more objects (`python -m bench.partner_queries --db postgres --reps 10`). What is alive before each fork, and in a worker
 # after its first requests, is frozen (gc.freeze): later passes leave it out and walk only
 # what requests make, and a worker's passes do not write to the memory it shares with the
 # master. Garbage in cycles is collected first; what becomes garbage in a cycle after a

@@ -410,8 +410,7 @@ def consent_allows(org) -> ColumnElement[bool]:
     organisations by key); no source gives NULL, which counts as a refusal. An aggregate
     sub-select stays a per-case probe on both databases (the planner never turns it into a
     join with every source), and reads each source once where the two EXISTS probes it
-    replaces read them twice (bench/README.md, P2: a partner's search for a common name,
-    40 -> 30 ms on PostgreSQL)."""
+    replaced read them twice (bench/README.md, P2; `python -m bench.partner_queries`)."""
     org_id = _org_id(org)
     named = SourceConsentOrg
     blocking = or_(Source.consent_level.not_in(SHARING_LEVELS), named.allowed.is_(False),

@@ -35,7 +35,8 @@ class Default:
     # No parallel workers: a page's queries take milliseconds, and with several web workers
     # per core, helper processes only add their start-up and take cores from other requests.
     # No JIT compilation: it starts on a plan's estimated cost, and for the queries that reach
-    # it (counting a partner's subset) compiling took 20-60 ms of a 190 ms query.
+    # it (counting a partner's subset) compiling took about 20 ms of a 196 ms query
+    # (`python -m bench.partner_queries --db postgres`).
     PG_OPTIONS = "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0 -c jit=off"
 
     # Sessions live on the server (portal/sessions.py); the cookie carries only a random id.

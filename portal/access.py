@@ -18,7 +18,9 @@ from pathlib import Path
 import yaml
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import Select, and_, exists, false, func, literal, or_, select, union
+from sqlalchemy import (Integer, Select, and_, exists, false, func, literal, literal_column, or_,
+                        select, union)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -340,7 +342,8 @@ class _Coverage:
         """The cases one of the grants at `ranks` (default: any) selects (consent aside).
 
         Three equivalent forms, each fastest for one kind of query
-        (bench/sharing_visibility.py: 20,000 of 250,000 cases):
+        (bench/sharing_visibility.py: 20,000 of 250,000 cases; on PostgreSQL "set" reads the
+        grant ids on the case row itself, see _named_by):
         * "probe": an EXISTS probe per case (share_grant_cases by case) OR the filters: best
           when the query walks cases in an index order and stops early (a page, an export
           chunk);
@@ -359,11 +362,26 @@ class _Coverage:
             matched = [select(Case.id).where(pred).correlate(None) for pred in predicates]
             return Case.id.in_(union(named_ids, *matched) if matched else named_ids)
         if form == "set":
-            return or_(Case.id.in_(named_ids), *predicates)
+            return or_(_named_by(ids), *predicates)
         if form != "probe":
             raise ValueError(form)
         named = exists().where(GrantCase.case_id == Case.id, GrantCase.grant_id.in_(ids))
         return or_(named, *predicates)
+
+
+def _named_by(grant_ids: list[int]) -> ColumnElement[bool]:
+    """SQL: one of these grants names the case explicitly, in the form that a name search's
+    index can combine with. PostgreSQL: the grant ids that migration 0012's triggers keep on
+    the case row, through their GIN index, so the database intersects the name's matches
+    with the subset before it reads a row (a common name searched by a partner read 12-25
+    times the rows it kept; bench/README.md, P2). SQLite: the grants' cases as a set."""
+    if db.engine.dialect.name == "postgresql":
+        return _SHARE_GRANT_IDS.overlap(list(grant_ids))
+    return Case.id.in_(select(GrantCase.case_id).where(GrantCase.grant_id.in_(grant_ids)))
+
+
+# Derived data no writer but the triggers touches: not mapped on Case (PostgreSQL only).
+_SHARE_GRANT_IDS = literal_column("cases.share_grant_ids", type_=ARRAY(Integer))
 
 
 def grant_filter_predicate(params: dict | None) -> ColumnElement[bool] | None:

@@ -69,10 +69,11 @@ def run_migrations_offline():
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Leave out of autogenerate what only migrations manage: the case search shadow
-    table (SQLite FTS5, migration 0002), PostgreSQL's stored search vector and the grant ids
-    its triggers keep on cases (migrations 0011, 0012), and their indexes."""
+    table (SQLite FTS5, migration 0002), PostgreSQL's stored search vector, the grant ids
+    its triggers keep on cases and the search terms (migrations 0011-0013), and their indexes."""
     if reflected and compare_to is None and name and (
-            name.startswith(("cases_fts", "ix_cases_search_", "ix_cases_share_grant_ids"))
+            name.startswith(("cases_fts", "ix_cases_search_", "ix_cases_share_grant_ids",
+                             "search_terms"))
             or (type_ == "column" and name in ("search_tsv", "share_grant_ids"))):
         return False
     return True

@@ -165,8 +165,9 @@ def _spelled_out(groups):
     The same cases match, but the GIN index skips through whole terms, where it reads a
     prefix's matches in full ('hsn' & 'hlb:*' 5.5 ms, 'hsn' & 'hlb' 1.9 ms). A prefix no
     term starts with, or too many, stays a prefix."""
-    prefixes = sorted({_clean_term(t).lower() for group in groups for options in group
+    prefixes = sorted({_clean_term(t) for group in groups for options in group
                        for t, p in options if p and _clean_term(t)})
+    prefixes = [p for p in prefixes if p == p.lower()]  # one to_tsquery folds stays a prefix
     if not prefixes:
         return groups
     found: dict[str, list[str]] = {}
@@ -179,7 +180,7 @@ def _spelled_out(groups):
              and all(_clean_term(t) == t and t.startswith(p) for t in terms)}
 
     def spell(term: Term) -> list[Term]:
-        key = _clean_term(term[0]).lower()
+        key = _clean_term(term[0])
         return [(t, False) for t in whole[key]] if term[1] and key in whole else [term]
     return [[[t for option in options for t in spell(option)] for options in group]
             for group in groups]

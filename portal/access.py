@@ -341,17 +341,21 @@ class _Coverage:
                form: str = "probe") -> ColumnElement[bool]:
         """The cases one of the grants at `ranks` (default: any) selects (consent aside).
 
-        Three equivalent forms, each fastest for one kind of query
-        (bench/sharing_visibility.py: 20,000 of 250,000 cases; on PostgreSQL "set" reads the
-        grant ids on the case row itself, see _named_by):
+        Equivalent forms, each fastest for one kind of query
+        (bench/sharing_visibility.py: 20,000 of 250,000 cases):
         * "probe": an EXISTS probe per case (share_grant_cases by case) OR the filters: best
           when the query walks cases in an index order and stops early (a page, an export
           chunk);
         * "grants": "id IN (the grants' cases UNION the filters' matches)": both databases
           then start from the grants, which counts the subset 3-5x faster;
-        * "set": "id IN (the grants' cases) OR the filters": the grants' cases are read once
+        * "rows": "id IN (the grants' cases) OR the filters": the grants' cases are read once
           into a hashed set that each row is looked up in, best for checking thousands of
-          rows found another way (the candidates of a name search)."""
+          rows found another way;
+        * "set": the form a name search's index can combine with (the candidates of a name
+          search): on PostgreSQL the grant ids kept on the case row (_named_by), elsewhere
+          "rows". The ids on the row are derived data (migration 0012's triggers): they only
+          narrow a search's candidates, whose page is then loaded through "probe" and a
+          name-matching decision reads "rows" (ListScope.page, _name_keys)."""
         ranks = self.ranks() if ranks is None else ranks
         ids = [i for r in sorted(ranks) for i in self.explicit.get(r, ())]
         if not ids:
@@ -361,8 +365,9 @@ class _Coverage:
         if form == "grants":
             matched = [select(Case.id).where(pred).correlate(None) for pred in predicates]
             return Case.id.in_(union(named_ids, *matched) if matched else named_ids)
-        if form == "set":
-            return or_(_named_by(ids), *predicates)
+        if form in ("set", "rows"):
+            named = _named_by(ids) if form == "set" else Case.id.in_(named_ids)
+            return or_(named, *predicates)
         if form != "probe":
             raise ValueError(form)
         named = exists().where(GrantCase.case_id == Case.id, GrantCase.grant_id.in_(ids))
@@ -374,7 +379,11 @@ def _named_by(grant_ids: list[int]) -> ColumnElement[bool]:
     index can combine with. PostgreSQL: the grant ids that migration 0012's triggers keep on
     the case row, through their GIN index, so the database intersects the name's matches
     with the subset before it reads a row (a common name searched by a partner read 12-25
-    times the rows it kept; bench/README.md, P2). SQLite: the grants' cases as a set."""
+    times the rows it kept; bench/README.md, P2). SQLite: the grants' cases as a set.
+
+    Never the only check: ListScope.page loads the cases it shows through the "probe" form,
+    which reads share_grant_cases, so an id left on a row by a writer that bypassed the
+    triggers can widen a search's candidates but never what a partner is shown."""
     if db.engine.dialect.name == "postgresql":
         return _SHARE_GRANT_IDS.overlap(list(grant_ids))
     return Case.id.in_(select(GrantCase.case_id).where(GrantCase.grant_id.in_(grant_ids)))
@@ -600,7 +609,7 @@ def _name_keys(coverage: _Coverage | None):
     deep_ranks = coverage.ranks() - {TIER_RANK["summary"]}
     if coverage.empty or deep_ranks == coverage.ranks():
         return None  # nothing visible, or every visible case at the detailed tier or above
-    deep = coverage.covers(deep_ranks, form="set") if deep_ranks else false()
+    deep = coverage.covers(deep_ranks, form="rows") if deep_ranks else false()
 
     def keys(row) -> tuple[str, str]:
         return (row[1], row[2]) if row[3] else _own_name_keys(*row[4:9])
@@ -651,7 +660,8 @@ class ListScope:
     def page(self, page: int, per_page: int, options=()):
         """One page of the list (search.query.case_page) over these cases, with each case's
         tier in Page.tiers, read with the page's cases (no query of its own) by the query
-        that loads them, which checks them visible again."""
+        that loads them, which checks them visible again (a search's page through the
+        "probe" form: its candidates came through the grant ids on the rows)."""
         from .search.query import case_page
         from .search.ranking import query_tokens
         searching = bool(self.filter.q and query_tokens(self.filter.q))  # as case_page
@@ -661,7 +671,8 @@ class ListScope:
                            count_from=lambda: self.count_from,
                            count_scope=None if searching else self.count_key,
                            name_keys=self.name_keys if searching else None,
-                           rank=_tier_rank(self.coverage) if partner else None)
+                           rank=_tier_rank(self.coverage) if partner else None,
+                           recheck=self.cases if searching and partner else None)
         if result.ranks is None:
             result.tiers = self.tiers(result.items)
         else:

@@ -36,7 +36,7 @@ branch_labels = None
 depends_on = None
 
 # Each function reads the transition table of its trigger's statement, grouped by case.
-ADD = """CREATE FUNCTION share_grant_ids_add() RETURNS trigger LANGUAGE plpgsql AS $$
+ADD = """CREATE OR REPLACE FUNCTION share_grant_ids_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE cases c
      SET share_grant_ids = (SELECT array_agg(DISTINCT g ORDER BY g)
@@ -45,7 +45,8 @@ BEGIN
    WHERE c.id = n.case_id;
   RETURN NULL;
 END $$"""
-REMOVE = """CREATE FUNCTION share_grant_ids_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+REMOVE = """CREATE OR REPLACE FUNCTION share_grant_ids_remove() RETURNS trigger
+LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE cases c
      SET share_grant_ids = coalesce((SELECT array_agg(g ORDER BY g)
@@ -55,7 +56,7 @@ BEGIN
    WHERE c.id = o.case_id;
   RETURN NULL;
 END $$"""
-CLEAR = """CREATE FUNCTION share_grant_ids_clear() RETURNS trigger LANGUAGE plpgsql AS $$
+CLEAR = """CREATE OR REPLACE FUNCTION share_grant_ids_clear() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE cases SET share_grant_ids = '{}' WHERE share_grant_ids <> '{}';
   RETURN NULL;
@@ -73,6 +74,8 @@ TRIGGERS = (
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
+    # No grant row may change between the fill and the triggers (until this commits).
+    op.execute("LOCK TABLE share_grant_cases IN SHARE MODE")
     # A constant default: no rewrite of the table.
     op.execute("ALTER TABLE cases ADD COLUMN share_grant_ids integer[] NOT NULL DEFAULT '{}'")
     op.execute("""UPDATE cases c SET share_grant_ids = g.ids

@@ -31,12 +31,13 @@ depends_on = None
 FILL = """INSERT INTO search_terms (term)
           SELECT DISTINCT t FROM {source}, unnest(tsvector_to_array({vector})) AS t
           {where} ON CONFLICT DO NOTHING"""
-ADDED = f"""CREATE FUNCTION search_terms_added() RETURNS trigger LANGUAGE plpgsql AS $$
+ADDED = f"""CREATE OR REPLACE FUNCTION search_terms_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   {FILL.format(source="new_rows", vector="search_tsv", where="")};
   RETURN NULL;
 END $$"""
-CHANGED = f"""CREATE FUNCTION search_terms_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CHANGED = f"""CREATE OR REPLACE FUNCTION search_terms_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
 BEGIN
   {FILL.format(source="new_rows n JOIN old_rows o ON o.id = n.id", vector="n.search_tsv",
                where="WHERE n.search_tsv IS DISTINCT FROM o.search_tsv")};
@@ -47,6 +48,7 @@ END $$"""
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute("LOCK TABLE cases IN SHARE MODE")  # no case written between fill and triggers
     op.execute('CREATE TABLE search_terms (term text COLLATE "C" PRIMARY KEY)')
     op.execute(FILL.format(source="cases", vector="search_tsv", where=""))
     op.execute(ADDED)

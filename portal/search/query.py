@@ -351,7 +351,8 @@ def _memo() -> CountMemo:
 
 def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
               options=(), count_from: Callable[[], Select] | None = None, count_scope=None,
-              name_keys=None, rank: ColumnElement | None = None) -> Page:
+              name_keys=None, rank: ColumnElement | None = None,
+              recheck: Select | None = None) -> Page:
     """One page of the register for a visibility-scoped select, filters and sort applied
     (`options`: loader options for the page's cases, e.g. what redact() reads;
     `count_from`: a function giving the same cases in the form that counts fastest, if
@@ -360,13 +361,16 @@ def case_page(stmt: Select, f: CaseFilter, *, page: int = 1, per_page: int = 50,
     reused: access.ListScope.count_key, see CountMemo; `name_keys`: see ranked_ids;
     `rank`: a column read with the page's cases, in Page.ranks: access.ListScope's tier
     of each case, read by the query that loads them, which checks again that they are
-    visible (a case deleted, revoked or refused since the page was picked is left out))."""
+    visible (a case deleted, revoked or refused since the page was picked is left out));
+    `recheck`: the same cases in the form the page's cases are loaded through, if different
+    from `stmt` (a name search's candidates may come through derived data)."""
     page = max(1, page)
     filtered = apply_filters(stmt, f)
     if f.q and query_tokens(f.q):  # a query of no searchable letters ("%", "*") is no criterion,
         ids, truncated = _ranked(filtered, f.q, name_keys)  # as exports (apply_filters with_name)
         start = (page - 1) * per_page
-        items, ranks = _load_page(ids[start:start + per_page], filtered, rank, options)
+        within = filtered if recheck is None else apply_filters(recheck, f)
+        items, ranks = _load_page(ids[start:start + per_page], within, rank, options)
         return Page(items, page, per_page, len(ids), truncated, ranks=ranks, ranked=True)
     order = SORTS.get(f.sort, SORTS["recent"])
     ids_stmt = (filtered.with_only_columns(Case.id).order_by(*order)

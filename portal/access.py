@@ -381,8 +381,8 @@ def _named_by(grant_ids: list[int]) -> ColumnElement[bool]:
     with the subset before it reads a row (a common name searched by a partner read 12-25
     times the rows it kept; bench/README.md, P2). SQLite: the grants' cases as a set.
 
-    Never the only check: ListScope.page loads the cases it shows through the "probe" form,
-    which reads share_grant_cases, so an id left on a row by a writer that bypassed the
+    Never the only check: ListScope.page loads the cases it shows through the "probe" form
+    too, which reads share_grant_cases, so an id left on a row by a writer that bypassed the
     triggers can widen a search's candidates but never what a partner is shown."""
     if db.engine.dialect.name == "postgresql":
         return _SHARE_GRANT_IDS.overlap(list(grant_ids))
@@ -661,7 +661,7 @@ class ListScope:
         """One page of the list (search.query.case_page) over these cases, with each case's
         tier in Page.tiers, read with the page's cases (no query of its own) by the query
         that loads them, which checks them visible again (a search's page through the
-        "probe" form: its candidates came through the grant ids on the rows)."""
+        "probe" form as well: its candidates came through the grant ids on the rows)."""
         from .search.query import case_page
         from .search.ranking import query_tokens
         searching = bool(self.filter.q and query_tokens(self.filter.q))  # as case_page
@@ -672,7 +672,8 @@ class ListScope:
                            count_scope=None if searching else self.count_key,
                            name_keys=self.name_keys if searching else None,
                            rank=_tier_rank(self.coverage) if partner else None,
-                           recheck=self.cases if searching and partner else None)
+                           recheck=self.search_from.where(self.coverage.covers())
+                           if searching and partner else None)
         if result.ranks is None:
             result.tiers = self.tiers(result.items)
         else:

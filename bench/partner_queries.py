@@ -10,7 +10,8 @@ their SQL time, and the collector's passes by generation (gc.callbacks); with `-
 what is alive after the uncounted pass is frozen first, as gunicorn.conf.py does in a worker.
 Also the CPU seconds a process takes to load the application (`import wsgi`), which a worker
 pays again at each start without gunicorn's preload_app, and, on PostgreSQL, the partner
-list's count (the total a worker then remembers) with JIT compilation on and off. Writes
+list's count (the total a worker then remembers) with JIT compilation on and off, and the
+name match alone with the last word as a prefix and spelt out as whole terms. Writes
 bench/results/partner-queries-<db>-<time>.json.
 """
 
@@ -63,6 +64,29 @@ def _count_with_jit(user) -> dict[str, float]:
             db.session.rollback()
         out[f"jit_{setting}"] = round(statistics.median(times[1:]), 1)
     return out
+
+
+def _prefix_lookup(queries: list[str]) -> dict[str, float]:
+    """PostgreSQL: the name match alone (the strict stage's tsquery over all cases, counted)
+    with the last word as a prefix and spelt out as whole terms (search.query._spelled_out),
+    mean ms per query over `queries`, after one uncounted pass of each."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+    from portal.search.query import _spelled_out, _strict, _tsquery
+    from portal.search.ranking import query_tokens
+    count = text("SELECT count(*) FROM cases WHERE search_tsv @@ to_tsquery('simple', :q)")
+    forms = {"prefix_ms": [], "spelt_out_ms": []}
+    for q in queries:
+        groups = _strict(query_tokens(q))
+        for key, tsq in (("prefix_ms", _tsquery(groups)),
+                         ("spelt_out_ms", _tsquery(_spelled_out(groups)))):
+            db.session.scalar(count, {"q": tsq})
+            t0 = time.perf_counter()
+            db.session.scalar(count, {"q": tsq})
+            forms[key].append((time.perf_counter() - t0) * 1000)
+    db.session.rollback()
+    return {key: round(statistics.fmean(v), 2) for key, v in forms.items()}
 
 
 def main() -> None:
@@ -129,6 +153,7 @@ def main() -> None:
         gc.callbacks.remove(on_gc)
         gc.unfreeze()
         jit = _count_with_jit(user) if args.db == "postgres" else {}
+        lookup = _prefix_lookup(queries) if args.db == "postgres" else {}
 
     walls = sorted(r[1] for r in runs)
     slowest: dict[str, tuple[float, float]] = {}
@@ -148,6 +173,7 @@ def main() -> None:
                       for g, v in by_gen.items()},
         "app_load_cpu_s": _app_load_cpu_s(args.db),
         "list_count_ms": jit,
+        "name_index_ms": lookup,
     }
     print(f"{out['queries']} partner queries x {args.reps} ({args.db}, gc {args.gc}): "
           f"mean {out['mean_ms']} ms, p95 {out['p95_ms']} ms, max {out['max_ms']} ms")
@@ -156,6 +182,10 @@ def main() -> None:
     for g, v in out["gc_passes"].items():
         print(f"  gc generation {g}: {v['n']} passes, {v['total_ms']} ms, longest {v['max_ms']} ms")
     print(f"  loading the application: {out['app_load_cpu_s']} s of CPU")
+    if lookup:
+        print(f"  the name match alone (all cases, counted), mean per query: "
+              f"{lookup['prefix_ms']} ms with the last "
+              f"word as a prefix, {lookup['spelt_out_ms']} ms spelt out as whole terms")
     if jit:
         print(f"  the partner list's count: {jit['jit_on']} ms with JIT, {jit['jit_off']} ms "
               "without (median of 5)")

@@ -6,7 +6,8 @@ PostgreSQL read every case holding it and dropped those outside the subset row b
 ("Mohamed El Halabi": 12,433 rows read for 1,043 kept, 24 ms; "Muhammad Almohammad":
 25,000 read for 2,000). With the grant ids of each case on its own row, in a GIN index, the
 database intersects the name's bitmap with the subset's (grants OR filters) before it reads
-a row (1,399 rows read, 15 ms; 2,818 for 2,000). bench/README.md (P2) has the figures.
+a row (1,399 rows read, 15 ms; 2,818 for 2,000). The plans: `python -m bench.profile --db
+postgres --as partner "/cases/?q=Mohamed+El+Halabi"`; bench/README.md (P2) has the figures.
 
 * `cases.share_grant_ids`: the ids of the grants whose explicit selection names the case
   (share_grant_cases), revoked and expired ones included: which of them count is decided

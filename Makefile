@@ -1,5 +1,5 @@
 # The two set-up commands are `make run` and `make test`; both work on a fresh machine with
-# Python 3.11 and the system libraries (Pango for WeasyPrint).
+# Python 3.11 and the system libraries that `make doctor` names (README, Set up).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,13 +8,36 @@ WORKERS ?= 3
 export PORTAL_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test install catalogues translations db worker bench bench-quick clean
+.PHONY: run test install doctor lock lock-upgrade audit catalogues translations db worker \
+        bench bench-quick clean
 
-$(BIN)/activate: requirements.txt
+# What the machine has and lacks (required and optional system packages, with the apt line).
+doctor:
+	@$(PYTHON) tools/doctor.py
+
+# The virtualenv, from the lock file only, every package checked against its hash. The
+# preflight stops here, with one line naming what is missing, before anything is installed.
+$(BIN)/activate: requirements.lock
+	@$(PYTHON) tools/doctor.py --preflight
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $(BIN)/activate
+
+# requirements.lock from pyproject.toml (runtime, test and dev extras), with hashes, for every
+# platform. `make lock` keeps the locked versions that still satisfy pyproject.toml;
+# `make lock-upgrade` takes the newest allowed.
+LOCK_CMD = $(BIN)/uv pip compile pyproject.toml --extra test --extra dev --universal \
+	--python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" \
+	-o requirements.lock
+lock: $(BIN)/activate
+	$(LOCK_CMD)
+
+lock-upgrade: $(BIN)/activate
+	$(LOCK_CMD) --upgrade
+
+# Supply chain: bandit over portal/ and pip-audit over the lock (tools/audit.sh).
+audit: $(BIN)/activate
+	BIN=$(BIN) tools/audit.sh
 
 install: $(BIN)/activate catalogues
 
@@ -35,6 +58,7 @@ db: install
 
 # Demo mode: fictional data, a banner, and demo accounts may skip the second factor.
 run: install
+	@$(PYTHON) tools/doctor.py --serve $(PORT)
 	PORTAL_ENV_NAME=development PORTAL_DEMO_MODE=1 PORTAL_SESSION_COOKIE_SECURE=0 $(FLASK) db upgrade
 	PORTAL_ENV_NAME=development PORTAL_DEMO_MODE=1 PORTAL_SESSION_COOKIE_SECURE=0 $(FLASK) demo load
 	@echo "Serving the portal on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"

@@ -10,7 +10,8 @@ from . import passwords
 from .extensions import db
 from .models import Organization, User
 
-DEMO_PASSWORD = "fictional-demo-pass"
+# Published in the README; demo accounts cannot sign in outside demo mode.
+DEMO_PASSWORD = "fictional-demo-pass"  # nosec B105
 
 ORGANIZATIONS = [
     # key, English name, Arabic name, kind, country

@@ -3,6 +3,7 @@ PORTAL_TEST_DB=postgres), the app, clients, and helpers that sign in like a brow
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import re
 import shutil
@@ -270,6 +271,11 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    if not ctypes.util.find_library("harfbuzz-subset"):
+        terminalreporter.write_line(
+            "note: HarfBuzz's subsetter (libharfbuzz-subset0, optional) is absent, so packs were "
+            "rendered with fontTools' slower subsetter; `make doctor` gives the install line.",
+            yellow=True)
     for problem in getattr(config, "_security_problems", []):
         terminalreporter.write_line(f"SECURITY FIGURE REGRESSED: {problem}", red=True)
     if _REPORT:

@@ -85,7 +85,8 @@ class _Ids:
 def generate_cases(count: int, seed: int, *, actor: Actor, labelled_path: str | None = None,
                    labelled_size: int = 500) -> Report:
     """Insert `count` synthetic cases deterministically for `seed`; return a report."""
-    rng = random.Random(seed)
+    # Reproducible synthetic data, not secrets.
+    rng = random.Random(seed)  # nosec B311
     ids, report = _Ids(), Report()
     refs = _reserve_references(rng, count)
     facilities = [f for f in refdata.all_rows("facilities") if f["kind"] != "unknown"]
@@ -141,7 +142,8 @@ def _fix_sequences() -> None:
     if db.engine.dialect.name != "postgresql":
         return
     for table in ("cases", "case_timeline", "case_sources", "case_submissions"):
-        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        # Fixed table names, not input.
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # nosec B608
                                 f"(SELECT coalesce(max(id), 1) FROM {table}))"))
 
 

@@ -25,7 +25,8 @@ def _names(p, script: str, rng: random.Random, avoid: bool = True) -> list[str]:
 
 def write_labelled_set(path: str, people: list, *, seed: int, size: int = 500) -> int:
     """Write `size` labelled queries (JSON) for people whose full name is unique."""
-    rng = random.Random(seed * 7919 + 1)
+    # Reproducible test queries.
+    rng = random.Random(seed * 7919 + 1)  # nosec B311
     combos = Counter((p.female, p.first, p.father, p.family) for p in people)
     unique = [p for p in people if combos[(p.female, p.first, p.father, p.family)] == 1]
     twins = {p.twin_of: p.reference for p in people if p.twin_of}

@@ -48,7 +48,8 @@ def _facility(row) -> dict:
 
 def sample_case(i: int, tier: str = "detailed", rng: random.Random | None = None) -> dict:
     """One fictional case dict with exactly the keys of `tier` (CONTRACT.md)."""
-    rng = rng or random.Random(i)
+    # Fictional sample data, not secrets.
+    rng = rng or random.Random(i)  # nosec B311
     first, father, family = rng.choice(FIRST), rng.choice(FIRST), rng.choice(FAMILY)
     year = rng.randint(2011, 2024)
     month = f"{year}-{rng.randint(1, 12):02d}"
@@ -93,7 +94,8 @@ def sample_case(i: int, tier: str = "detailed", rng: random.Random | None = None
 
 def sample_cases(count: int, *, seed: int = 7, tiers: list[str] | None = None) -> list[dict]:
     """`count` fictional cases, tiers cycling through `tiers` (default: all partner tiers)."""
-    rng = random.Random(seed)
+    # Fictional sample data, not secrets.
+    rng = random.Random(seed)  # nosec B311
     tiers = tiers or TIERS
     return [sample_case(i + 1, tiers[i % len(tiers)], rng) for i in range(count)]
 

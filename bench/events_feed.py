@@ -1,7 +1,7 @@
 """Benchmark: the personal calendar feed and the visibility query with many events.
 
 Generates N fictional events (default 2,000) over 5 organisations in a temporary SQLite
-database (or PORTAL_BENCH_DATABASE_URL), then times visible_events() for a partner and the
+database, then times visible_events() for a partner and the
 office, and the feed's iCalendar build. Prints figures; asserts nothing.
 
     python -m bench.events_feed [N]

@@ -1,7 +1,6 @@
 """Briefing-pack benchmark: B10 (speed and memory), B12 (worker memory), B14 (Arabic).
 
-    PYTHONPATH=. /work/venv/bin/python bench/pdf_bench.py [--sizes 1,50,500,2000]
-        [--full-sizes 1,50,500] [--cycles 30]
+    python -m bench.pdf_bench [--sizes 1,50,500,2000] [--full-sizes 1,50,500] [--cycles 30]
 
 Packs are built from deterministic FICTIONAL cases (portal/services/briefings/samples.py)
 through the real path (context, templates, the sandboxed warm render process). Next to each

@@ -60,7 +60,7 @@ def _setup(cover: int) -> None:
         db.session.flush()
         db.session.execute(GrantCase.__table__.insert(),
                            [{"grant_id": grant.id, "case_id": i} for i in chosen])
-        # a filter grant: one perpetrator party and one status (about cover/10 cases)
+        # a filter grant: one status and one governorate (about cover/10 cases)
         db.session.add(ShareGrant(organization_id=org.id, tier="summary", purpose="bench",
                                   expires_at=ends, filter_name="bench filter",
                                   filter_params='{"status": "released", '

@@ -3,7 +3,8 @@
     python3 tools/doctor.py              every check, one line each; exit 1 if a required one fails
     python3 tools/doctor.py --preflight  only what stops `make`: silent when all is well
     python3 tools/doctor.py --serve PORT the preflight, plus a free port and a writable instance
-    python3 tools/doctor.py --apt [all]  the Debian packages of the required checks (or of all)
+    python3 tools/doctor.py --apt [ci|all]  the Debian packages of the required checks (with `ci`:
+                                         and the optional ones CI installs; with `all`: every one)
 
 Run by the system Python before the virtualenv exists, so it uses the standard library only and
 keeps to syntax that older Pythons parse: an unsupported Python gets this script's message, not
@@ -56,6 +57,9 @@ def _program(name):
         return ("ok", path) if path else ("fail", name + " not found")
     return check
 
+
+# Optional packages that CI installs all the same, so that the tests needing them always run there.
+CI_INSTALLS = set()
 
 # (what, required?, Debian packages, what it is for, check)
 CHECKS = [
@@ -122,7 +126,8 @@ def _report(rows, quiet):
 def main(argv):
     if "--apt" in argv:
         wanted = [p for _, required, p, _, _ in CHECKS
-                  if p and not p.startswith("python3") and (required or "all" in argv)]
+                  if p and not p.startswith("python3")
+                  and (required or "all" in argv or ("ci" in argv and p in CI_INSTALLS))]
         print(" ".join(wanted))
         return 0
     serve_port = None

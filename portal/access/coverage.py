@@ -64,13 +64,13 @@ class _Coverage:
                form: str = "probe") -> ColumnElement[bool]:
         """The cases one of the grants at `ranks` (default: any) selects (consent aside).
 
-        Equivalent forms, each fastest for one kind of query
-        (bench/sharing_visibility.py: 20,000 of 250,000 cases):
+        Equivalent forms, each fastest for one kind of query (bench/sharing_visibility.py
+        times them):
         * "probe": an EXISTS probe per case (share_grant_cases by case) OR the filters: best
           when the query walks cases in an index order and stops early (a page, an export
           chunk);
         * "grants": "id IN (the grants' cases UNION the filters' matches)": both databases
-          then start from the grants, which counts the subset 3-5x faster;
+          then start from the grants, the fastest way to count the subset;
         * "rows": "id IN (the grants' cases) OR the filters": the grants' cases are read once
           into a hashed set that each row is looked up in, best for checking thousands of
           rows found another way;
@@ -101,8 +101,8 @@ def _named_by(grant_ids: list[int]) -> ColumnElement[bool]:
     """SQL: one of these grants names the case explicitly, in the form that a name search's
     index can combine with. PostgreSQL: the grant ids that migration 0012's triggers keep on
     the case row, through their GIN index, so the database intersects the name's matches
-    with the subset before it reads a row (a common name searched by a partner read 12-25
-    times the rows it kept; bench/README.md, P2). SQLite: the grants' cases as a set.
+    with the subset before it reads a row, rather than reading every row a common name
+    matches (bench/README.md, P2). SQLite: the grants' cases as a set.
 
     Never the only check: ListScope.page loads the cases it shows through the "probe" form
     too, which reads share_grant_cases, so an id left on a row by a writer that bypassed the
@@ -159,8 +159,9 @@ def consent_allows(org) -> ColumnElement[bool]:
     over the case's sources, each with its row for `org` (the source table by case, its named
     organisations by key); no source gives NULL, which counts as a refusal. An aggregate
     sub-select stays a per-case probe on both databases (the planner never turns it into a
-    join with every source), and reads each source once where the two EXISTS probes it
-    replaced read them twice (bench/README.md, P2; `python -m bench.partner_queries`)."""
+    join with every source), and reads each source once, where one EXISTS probe for a source
+    and another for a blocking one would read them twice (bench/README.md, P2;
+    `python -m bench.partner_queries`)."""
     org_id = _org_id(org)
     named = SourceConsentOrg
     blocking = or_(Source.consent_level.not_in(SHARING_LEVELS), named.allowed.is_(False),

@@ -1,7 +1,7 @@
 """The case register: one documented person per case, with its tags, counters and filters.
 
 Timeline entries, sources and submissions are in case_records.py. Visibility is never
-decided here: see portal/access.py.
+decided here: see portal/access/.
 """
 
 from __future__ import annotations

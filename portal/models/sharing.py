@@ -3,7 +3,7 @@
 A grant selects cases explicitly (GrantCase rows) and/or by a filter. The filter is a COPY of
 a saved filter's parameters taken when the grant was made, so a later edit of the staff
 member's saved filter cannot silently widen what a partner sees; new cases that match the
-copy are covered automatically. Visibility itself is decided only in portal/access.py.
+copy are covered automatically. Visibility itself is decided only in portal/access/.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ WORKERS ?= 3
 export PORTAL_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test install doctor lock lock-upgrade audit catalogues translations db worker \
+.PHONY: run test install doctor lock lock-upgrade lint lint-fix audit catalogues translations db worker \
         bench bench-quick clean
 
 # What the machine has and lacks (required and optional system packages, with the apt line).
@@ -34,6 +34,14 @@ lock: $(BIN)/activate
 
 lock-upgrade: $(BIN)/activate
 	$(LOCK_CMD) --upgrade
+
+# ruff with the rules in pyproject.toml (pyflakes, pycodestyle, import order); `make lint-fix`
+# applies the fixes ruff can make by itself.
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+
+lint-fix: $(BIN)/activate
+	$(BIN)/ruff check --fix .
 
 # Supply chain: bandit over portal/ and pip-audit over the lock (tools/audit.sh).
 audit: $(BIN)/activate

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal.access import load_policy
 from portal.models import AuditEvent
 
-from .conftest import csrf_token, signed_in_csrf, table_counts
+from .conftest import signed_in_csrf, table_counts
 
 pytestmark = pytest.mark.security
 

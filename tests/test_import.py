@@ -13,7 +13,7 @@ from portal.services.audit import Actor
 from portal.services.exports import neutralise
 
 from .case_helpers import make_case
-from .conftest import csrf_from, post_form
+from .conftest import csrf_from
 
 @pytest.fixture(autouse=True)
 def english(app):

@@ -106,8 +106,8 @@ def test_c4_revocation_events(event, app, db, users, login, new_client, clock):
             response = post_form(actor, "/account/second-factor", {
                 "password": factories.PASSWORD, "code": code})
             assert response.headers["Location"].endswith("/account/enrol")
-            import pyotp, re
-            from portal import crypto
+            import pyotp
+            import re
             page = actor.get("/account/enrol").get_data(as_text=True)
             key = re.search(r'class="secret-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
             response = post_form(actor, "/account/enrol", {"code": pyotp.TOTP(key).now()})

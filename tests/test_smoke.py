@@ -1,4 +1,3 @@
-from .conftest import post_form
 
 
 def test_login_page_renders(client):

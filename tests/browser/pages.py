@@ -8,7 +8,6 @@ load), and axe-core (no serious or critical violation) when JavaScript is on."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pyotp
@@ -35,8 +34,10 @@ _FOCUS_JS = """(target) => {
 
 
 class Journey:
-    def __init__(self, browser, world, run, journey: str, *, js: bool = True):
+    def __init__(self, browser, world, run, journey: str, *, js: bool = True,
+                 keyboard: bool = False):
         self.world, self.run, self.journey, self.js = world, run, journey, js
+        self.keyboard = keyboard  # every action with the keyboard alone
         self.lang = run.lang
         self.context = browser.new_context(
             base_url=world.base_url, viewport=PHONE if run.phone else DESKTOP,
@@ -121,17 +122,62 @@ class Journey:
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(text)
 
-    def key_select(self, locator, label: str) -> None:
-        """Choose the option whose text is `label` with the arrow keys."""
+    def key_select(self, locator, value: str) -> None:
+        """Choose the option `value` with the arrow keys."""
         self.tab_to(locator)
         count = locator.locator("option").count()
         self.page.keyboard.press("Home")
         for _ in range(count):
-            chosen = locator.evaluate("s => s.options[s.selectedIndex].textContent.trim()")
-            if chosen == label:
+            if locator.evaluate("s => s.value") == value:
                 return
             self.page.keyboard.press("ArrowDown")
-        raise AssertionError(f"no option {label!r} in {locator}")
+        raise AssertionError(f"no option {value!r} in {locator}")
+
+    def key_date(self, locator, iso: str) -> None:
+        """Type a date into <input type=date> segment by segment. The order of the segments
+        follows the browser's own locale, so each order is tried until the value is right."""
+        year, month, day = iso.split("-")
+        parts = {"year": year, "month": month, "day": day}
+        for order in (("month", "day", "year"), ("day", "month", "year"),
+                      ("year", "month", "day")):
+            self.tab_to(locator)
+            for part in order:
+                self.page.keyboard.type(parts[part])
+            if locator.input_value() == iso:
+                return
+            locator.evaluate("e => { e.value = ''; e.blur(); }")  # then try the next order
+        raise AssertionError(f"could not type {iso} into {locator}")
+
+    # --- the same actions, with the keyboard or with the pointer ------------------------------
+
+    def fill(self, selector: str, text: str) -> None:
+        loc = self.page.locator(selector)
+        if not self.keyboard:
+            loc.fill(text)
+        elif loc.get_attribute("type") == "date":
+            self.key_date(loc, text)
+        else:
+            self.key_type(loc, text)
+
+    def choose(self, selector: str, value: str | None = None, *, label: str | None = None):
+        loc = self.page.locator(selector)
+        if value is None:
+            value = loc.locator("option", has_text=label).first.get_attribute("value")
+        if self.keyboard:
+            self.key_select(loc, value)
+        else:
+            loc.select_option(value)
+
+    def tick(self, selector: str) -> None:
+        loc = self.page.locator(selector)
+        if self.keyboard:
+            self.key_check(loc)
+        else:
+            loc.check()
+
+    def go(self, locator, name: str):
+        """Follow a link or press a button, and check the page it leads to."""
+        return self.key_press(locator, name) if self.keyboard else self.click(locator, name)
 
     def key_check(self, locator) -> None:
         self.tab_to(locator)
@@ -162,23 +208,13 @@ class Journey:
     def totp(self, email: str) -> str:
         return pyotp.TOTP(self.world.secrets[email]).now()
 
-    def sign_in(self, email: str, password: str = "a long test passphrase"):
+    def sign_in(self, email: str):
         from ..factories import PASSWORD
         page = self.goto("/auth/login", "sign-in")
-        page.get_by_label(re.compile(t(self.lang, "Email"), re.I)).fill(email)
-        page.locator("input[name=password]").fill(password or PASSWORD)
-        page.locator("input[name=code]").fill(self.totp(email))
-        return self.click(page.locator("form button[type=submit]").last, "signed-in")
-
-
-# The few words the tests look for, as a person reads them in each language.
-WORDS = {
-    "Email": {"en": "e-?mail", "ar": "البريد"},
-}
-
-
-def t(lang: str, key: str) -> str:
-    return WORDS[key][lang]
+        self.fill("input[name=email]", email)
+        self.fill("input[name=password]", PASSWORD)
+        self.fill("input[name=code]", self.totp(email))
+        return self.go(page.locator("main form button[type=submit]"), "signed-in")
 
 
 def text_order(page, selector: str) -> tuple[float, float]:

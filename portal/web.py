@@ -3,8 +3,11 @@ headers, error pages and the session-expiry audit."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
+import mimetypes
+import posixpath
 import re
 import secrets
 from pathlib import Path
@@ -69,9 +72,11 @@ def _start_request() -> None:
 def _add_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.endpoint == "static" and response.status_code < 400:
-        # Static URLs carry a content version (see _static_version), so they may be cached.
+    if getattr(response, "immutable", False):
+        # A content-hashed static name (StaticAssets below): it never changes, cache a year.
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif request.endpoint == "static" and response.status_code < 400:
+        response.headers["Cache-Control"] = "no-cache"  # an unversioned name: revalidate
     else:
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
@@ -79,25 +84,112 @@ def _add_headers(response):
     return response
 
 
-def _static_version(app: Flask):
-    versions: dict[str, str] = {}
-    root = Path(app.static_folder)
+# --- static files: content-hashed names, a year's cache, gzip ---------------------------------
+# url_for("static", filename="css/portal.css") gives /static/css/portal.<hash>.css. The
+# stylesheet's own url(...) references are rewritten to hashed names too (fonts), so that no
+# cached file can outlive a change. Text files are kept gzip-compressed in memory.
 
-    def add_version(endpoint, values):
-        if endpoint == "static" and "filename" in values and "v" not in values:
-            name = values["filename"]
-            if name not in versions:
-                path = root / name
-                versions[name] = (hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-                                  if path.is_file() else "0")
-            values["v"] = versions[name]
-    return add_version
+_HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{12})(?P<ext>\.[A-Za-z0-9]+)$")
+_CSS_URL = re.compile(r"""url\(["']?(?P<ref>[^"')?#:]+)["']?\)""")
+_COMPRESS_EXTS = {".css", ".js", ".svg", ".txt", ".ttf", ".json"}
+
+
+class StaticAssets:
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self._hashed: dict[str, str] = {}  # name -> hashed name
+        self._files: dict[str, tuple[bytes, bytes | None, str]] = {}  # hashed -> body, gzip, name
+
+    def hashed_name(self, name: str) -> str | None:
+        if name not in self._hashed:
+            path = (self.root / name).resolve()
+            if not path.is_file() or not path.is_relative_to(self.root):
+                return None
+            body = path.read_bytes()
+            if path.suffix == ".css":
+                body = self._rewrite_css(name, body.decode("utf-8")).encode("utf-8")
+            digest = hashlib.sha256(body).hexdigest()[:12]
+            stem, dot, ext = name.rpartition(".")
+            hashed = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+            packed = gzip.compress(body, 9, mtime=0) if path.suffix in _COMPRESS_EXTS else None
+            self._files[hashed] = (body, packed if packed and len(packed) < len(body) else None,
+                                   name)
+            self._hashed[name] = hashed
+        return self._hashed[name]
+
+    def _rewrite_css(self, name: str, text: str) -> str:
+        folder = posixpath.dirname(name)
+
+        def hashed(match: re.Match) -> str:
+            ref = match.group("ref")
+            target = posixpath.normpath(posixpath.join(folder, ref))
+            new = self.hashed_name(target)
+            if new is None:
+                return match.group(0)
+            return f'url("{posixpath.relpath(new, folder or ".")}")'
+        return _CSS_URL.sub(hashed, text)
+
+    def serve(self, filename: str):
+        from flask import current_app, make_response
+        found = self._files.get(filename)
+        if found is None:
+            match = _HASHED.match(filename)
+            original = match.group("stem") + match.group("ext") if match else filename
+            if self.hashed_name(original) == filename:
+                found = self._files[filename]
+        if found is None:  # an unversioned or outdated name: the file as it is now
+            return current_app.send_static_file(filename)
+        body, packed, name = found
+        response = make_response(body)
+        response.mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if packed is not None:
+            response.vary.add("Accept-Encoding")
+            if "gzip" in request.accept_encodings:
+                response.set_data(packed)
+                response.headers["Content-Encoding"] = "gzip"
+        response.immutable = True
+        return response
+
+
+def _static_urls(assets: StaticAssets):
+    def hashed_filename(endpoint, values):
+        if endpoint == "static" and "filename" in values:
+            values["filename"] = assets.hashed_name(values["filename"]) or values["filename"]
+    return hashed_filename
+
+
+# Pages are gzip-compressed, except those that carry a secret shown once (the TOTP key at
+# activation and enrolment, recovery codes): compression with a secret and reflected input in
+# the same response is what BREACH exploits. CSRF tokens are re-signed with a timestamp on
+# every page, so they do not stay the same across the many requests such an attack needs.
+_NO_COMPRESS_BLUEPRINTS = {"auth", "account"}
+_COMPRESS_TYPES = {"text/html", "application/json", "text/calendar", "text/plain"}
+
+
+def _compress(response):
+    if (response.status_code < 200 or response.status_code >= 300
+            or response.direct_passthrough or response.is_streamed
+            or "Content-Encoding" in response.headers
+            or response.mimetype not in _COMPRESS_TYPES
+            or request.blueprint in _NO_COMPRESS_BLUEPRINTS
+            or "gzip" not in request.accept_encodings):
+        return response
+    body = response.get_data()
+    if len(body) < 1024:
+        return response
+    response.set_data(gzip.compress(body, 6))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 def register_request_hooks(app: Flask) -> None:
     app.before_request(_start_request)
     app.after_request(_add_headers)
-    app.url_defaults(_static_version(app))
+    app.after_request(_compress)
+    assets = StaticAssets(Path(app.static_folder))
+    app.view_functions["static"] = assets.serve
+    app.url_defaults(_static_urls(assets))
 
 
 # Messages for the error pages; gettext runs at request time so each is translated.

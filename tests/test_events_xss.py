@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 
@@ -45,7 +47,8 @@ class Collector(HTMLParser):
         names = {k for k, _ in attrs}
         if any(n.startswith("on") for n in names):
             self.problems.append((tag, attrs))
-        if tag == "script" and dict(attrs).get("src", "").split("?")[0] != "/static/js/portal.js":
+        if tag == "script" and not re.fullmatch(r"/static/js/portal\.[0-9a-f]{12}\.js",
+                                                dict(attrs).get("src", "")):
             self.problems.append((tag, attrs))
         if tag in FORBIDDEN_TAGS and not (tag in ("meta", "link", "body") and self.allowed(tag,
                                                                                     attrs)):

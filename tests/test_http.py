@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -55,7 +56,11 @@ def test_i3_security_headers_every_response(app, users, login, new_client, secur
                 problems += [f"{rule.endpoint}: {m}"
                              for m in check_headers(response, static=rule.endpoint == "static"
                                                     and response.status_code == 200)]
-        static = new_client().get("/static/css/portal.css")
+        from flask import url_for
+        with app.test_request_context():
+            hashed = url_for("static", filename="css/portal.css")
+        assert re.fullmatch(r".*/static/css/portal\.[0-9a-f]{12}\.css", hashed), hashed
+        static = new_client().get(hashed)
         assert static.status_code == 200
         problems += check_headers(static, static=True)
         for response in (new_client().get("/no/such/page"), new_client().post("/health"),

@@ -59,7 +59,7 @@ def _program(name):
 
 
 # Optional packages that CI installs all the same, so that the tests needing them always run there.
-CI_INSTALLS = set()
+CI_INSTALLS = {"chromium"}
 
 # (what, required?, Debian packages, what it is for, check)
 CHECKS = [
@@ -72,6 +72,9 @@ CHECKS = [
      "subsets fonts in packs several times faster; without it fontTools does it (same PDF)",
      _library("harfbuzz-subset")),
     ("wrk", False, "wrk", "the HTTP load client of `make bench`", _program("wrk")),
+    ("Chromium", False, "chromium",
+     "the real-browser tests in tests/browser; without it they are skipped with one line",
+     _program("chromium")),
 ]
 
 

@@ -86,6 +86,8 @@ def create():
                 flash(_("The case %(ref)s was created.", ref=case.reference), "success")
                 return redirect(url_for("cases.detail", uid=case.uid))
         db.session.rollback()
+    if duplicates:  # the next submit confirms it is a different person (form.hidden_tag())
+        form.confirmed.data = "yes"
     status = 422 if form.is_submitted() and (form.errors or duplicates) else 200
     return render_template("cases/form.html", form=form, case=None, duplicates=duplicates,
                            rows={d.case.id: redact(d.case, "summary") for d in duplicates}

@@ -55,7 +55,8 @@ def register_extensions(app: Flask) -> None:
     labels.register(app)
     from . import oversight_labels
     oversight_labels.register(app)
-    from .services import alerts, case_changes
+    from .services.oversight import alerts
+    from .services.cases import changes as case_changes
     alerts.init_app(app)
     case_changes.init_app(app)
 

@@ -37,7 +37,7 @@ outbox_cli = AppGroup("outbox", help="Outgoing mail.")
 def create_user(email: str, org_ref: str, role: str, name: str, password_stdin: bool) -> None:
     """Create an account with a password; it enrols a second factor at first sign-in."""
     from . import passwords
-    from .services.accounts import find_user_by_email, normalise_email
+    from .services.accounts.users import find_user_by_email, normalise_email
     from .models import User
 
     org = find_organization(org_ref)

@@ -14,7 +14,7 @@ DEMO_SEED = 2011
 
 def load_demo_cases(orgs, users) -> None:
     """Add ~60 generated cases (all names combined at random) unless the register has cases."""
-    from .services.generate import generate_cases
+    from .services.cases.generate import generate_cases
     if db.session.scalar(select(func.count(Case.id))):
         return
     generate_cases(DEMO_CASES, DEMO_SEED, actor=Actor.system())

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from .extensions import db
 from .models import Event, Organization, User, utcnow
 from .services.audit import Actor
-from .services.event_content import add_agenda_item, add_link
-from .services.events import EventData, create_event
+from .services.events.content import add_agenda_item, add_link
+from .services.events.lifecycle import EventData, create_event
 from .timezones import local_to_utc
 
 

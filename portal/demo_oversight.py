@@ -30,7 +30,7 @@ def _actor(user) -> Actor:
 def load_demo_submissions(orgs, users) -> None:
     """Add the fictional submissions unless there are submissions already."""
     from .access import visible_cases_for_org
-    from .services import submissions
+    from .services.sharing import submissions
 
     if db.session.scalar(select(func.count(PartnerSubmission.id))):
         return

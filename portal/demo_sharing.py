@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import Case, ShareGrant, SourceConsentOrg, utcnow
 from .services.audit import Actor
-from .services.sharing import GrantRequest, grant_access, revoke_grant
+from .services.sharing.grants import GrantRequest, grant_access, revoke_grant
 
 NORTHBRIDGE_CASES, CEDAR_CASES = 20, 8
 

@@ -1,4 +1,4 @@
-"""Forms of the case register. Cross-field rules come from services/case_rules.py, so that
+"""Forms of the case register. Cross-field rules come from services/cases/rules.py, so that
 forms and the import refuse the same things with the same messages."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ... import refdata
 from ...models.cases import NAME_MAX, NOTE_MAX, TEXT_MAX
-from ...services.case_rules import check_case, check_date
+from ...services.cases.rules import check_case, check_date
 from . import labels
 
 LONG = _l("Too long.")

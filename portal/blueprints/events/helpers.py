@@ -11,8 +11,8 @@ from ...access import visible_events
 from ...event_labels import EVENT_KIND_LABELS, event_status_label
 from ...extensions import db
 from ...models import Event, EventOrganization, Organization
-from ...services.event_content import ALLOWED_TYPES
-from ...services.events import EventData, EventError
+from ...services.events.content import ALLOWED_TYPES
+from ...services.events.lifecycle import EventData, EventError
 
 
 def _size(num: int) -> str:

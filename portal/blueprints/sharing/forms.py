@@ -11,7 +11,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models.sharing import PURPOSE_MAX
-from ...services.sharing import GrantRequest
+from ...services.sharing.grants import GrantRequest
 from .labels import STATE, TIER
 
 

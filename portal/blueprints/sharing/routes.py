@@ -12,7 +12,7 @@ from ... import access
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import GRANT_TIERS, Case, Organization, ShareGrant, utcnow
-from ...services import sharing
+from ...services.sharing import grants as sharing
 from ...web import current_actor
 from . import bp
 from .forms import GrantFilterForm, GrantForm

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from .. import crypto
-from ..extensions import db
-from ..models import Case, Source, SourceConsentOrg, Submission, TimelineEntry
-from . import audit
-from .audit import Actor
-from .case_rules import check_date, check_entry
-from .cases import CaseInvalid, refresh_derived, set_entry_date, touch
+from ... import crypto
+from ...extensions import db
+from ...models import Case, Source, SourceConsentOrg, Submission, TimelineEntry
+from .. import audit
+from ..audit import Actor
+from .register import CaseInvalid, refresh_derived, set_entry_date, touch
+from .rules import check_date, check_entry
 
 ENTRY_FIELDS = ("kind", "estimated", "place", "facility_id", "perpetrator_id", "unit",
                 "source_id")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, inspect
 
-from ..models import Case, CaseChange, TimelineEntry, utcnow
+from ...models import Case, CaseChange, TimelineEntry, utcnow
 
 
 def _status_changed(case: Case) -> bool:

@@ -11,11 +11,11 @@ import icalendar
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
-from .. import timezones
-from ..extensions import db
-from ..models import CalendarToken, Event, EventStatus, Organization, User, utcnow
-from . import audit
-from .audit import Actor
+from ... import timezones
+from ...extensions import db
+from ...models import CalendarToken, Event, EventStatus, Organization, User, utcnow
+from .. import audit
+from ..audit import Actor
 
 PRODID = "-//Documentation Office//Partner Portal//EN"
 ICS_STATUS = {EventStatus.scheduled.value: "CONFIRMED", EventStatus.postponed.value: "CONFIRMED",
@@ -33,7 +33,7 @@ def _location(event: Event, detailed: bool) -> str:
 
 
 def _vevent(event: Event, locale: str, link: str, detailed: bool) -> icalendar.Event:
-    from ..event_labels import event_kind_label
+    from ...event_labels import event_kind_label
     tz = timezones.zone(event.timezone)
     item = icalendar.Event()
     item.add("uid", f"{event.uid}@partner-portal")

@@ -23,12 +23,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import distinct, func, select
 
-from ..extensions import db
-from ..models import AuditEvent, BriefingPack, Case, Notice, Role, User
-from . import audit
-from .audit import Actor
-from .exports import END_ACTION
-from .mail import queue_mail
+from ...extensions import db
+from ...models import AuditEvent, BriefingPack, Case, Notice, Role, User
+from .. import audit
+from ..audit import Actor
+from ..cases.exports import END_ACTION
+from ..mail import queue_mail
 
 log = logging.getLogger("portal.alerts")
 
@@ -172,7 +172,7 @@ def record_case_refusal(uid: object, actor: Actor, user, *, detail: dict) -> Non
     queries run whether or not the case exists, so timing tells a partner nothing. A
     malformed id is recorded without it (it may be anything) and raises no alert.
     """
-    from ..access import effective_tier, visible_cases
+    from ...access import effective_tier, visible_cases
 
     text = uid if isinstance(uid, str) and UUID_RE.match(uid) else ""
     case = db.session.scalar(select(Case).where(Case.uid == text)) if text else None
@@ -187,7 +187,7 @@ def record_case_refusal(uid: object, actor: Actor, user, *, detail: dict) -> Non
 def acknowledge(notice: Notice, *, actor: Actor) -> None:
     """Mark a notice as dealt with (it leaves the header count; it stays in the list)."""
     if notice.acknowledged_at is None:
-        from ..models import utcnow
+        from ...models import utcnow
         notice.acknowledged_at, notice.acknowledged_by_id = utcnow(), actor.user_id
         db.session.flush()
         audit.record("notice_acknowledged", actor, object_type="notice", object_id=notice.id)

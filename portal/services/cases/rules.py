@@ -8,9 +8,9 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 
-from .. import partial_dates as pd
-from ..models.case_records import PLACE_MAX, TIMELINE_KINDS, UNIT_MAX
-from ..models.cases import NAME_FIELDS, NAME_MAX, NOTE_MAX, SEXES, STATUSES, TEXT_MAX
+from ... import partial_dates as pd
+from ...models.case_records import PLACE_MAX, TIMELINE_KINDS, UNIT_MAX
+from ...models.cases import NAME_FIELDS, NAME_MAX, NOTE_MAX, SEXES, STATUSES, TEXT_MAX
 
 MAX_TAGS, TAG_MAX, MAX_ALIASES = 20, 60, 20
 DATE_MESSAGES = {

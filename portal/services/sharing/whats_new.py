@@ -1,6 +1,6 @@
 """What is new in a partner's subset since their previous sign-in: cases newly shared with
 their organisation (by a grant made since), cases created, and cases whose status or custody
-timeline changed (the log of services/case_changes.py).
+timeline changed (the log of services/cases/changes.py).
 
 Which cases a partner sees is decided by access.visible_cases, in the query; at which tier by
 access.effective_tier(s), for the cases shown. The "newly shared" test only sorts visible
@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import Select, and_, false, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..access import TIER_RANK, grant_filter_predicate, visible_cases
-from ..extensions import db
-from ..models import Case, CaseChange, GrantCase, ShareGrant, utcnow
+from ...access import TIER_RANK, grant_filter_predicate, visible_cases
+from ...extensions import db
+from ...models import Case, CaseChange, GrantCase, ShareGrant, utcnow
 
 
 def _selection(grants: list[ShareGrant]) -> ColumnElement[bool]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..extensions import db
-from ..models import Organization
-from ..sessions import end_sessions
-from . import audit
-from .audit import Actor
+from ...extensions import db
+from ...models import Organization
+from ...sessions import end_sessions
+from .. import audit
+from ..audit import Actor
 
 FIELDS = ("name_en", "name_ar", "kind", "country")
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import ACTIVE, Attendance, Event, Role, Rsvp, User, utcnow
-from . import audit
-from .audit import Actor
-from .events import EventError
+from ...extensions import db
+from ...models import ACTIVE, Attendance, Event, Role, Rsvp, User, utcnow
+from .. import audit
+from ..audit import Actor
+from .lifecycle import EventError
 
 RESPONSES = ("yes", "maybe", "no")
 MAX_SEATS = 500
@@ -94,7 +94,7 @@ def respond(event: Event, org_id: int, response: str, seats: int, *, actor: Acto
 
 def promote_waiting(event: Event, *, actor: Actor) -> list[Rsvp]:
     """Give freed seats to the waiting list, first come first served; renumber the rest."""
-    from .event_notify import notify
+    from .notify import notify
     rows = _rsvps(event)
     waiting = sorted((r for r in rows if r.waitlist_position is not None),
                      key=lambda r: r.waitlist_position)

@@ -16,14 +16,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, not_, or_, select
 
-from .. import access
-from ..extensions import db
-from ..models import (GRANT_TIERS, Case, GrantCase, Organization, SavedFilter, ShareGrant,
-                      utcnow)
-from ..models.sharing import PURPOSE_MAX
-from ..search import filters as case_filters
-from . import audit
-from .audit import Actor
+from ... import access
+from ...extensions import db
+from ...models import GRANT_TIERS, Case, GrantCase, Organization, SavedFilter, ShareGrant, utcnow
+from ...models.sharing import PURPOSE_MAX
+from ...search import filters as case_filters
+from .. import audit
+from ..audit import Actor
 
 log = logging.getLogger("portal.sharing")
 MAX_REFERENCES = 5000

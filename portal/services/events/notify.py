@@ -14,11 +14,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import timezones
-from ..extensions import db
-from ..models import Event, Organization, Role, User
-from .audit import Actor
-from .mail import queue_mail
+from ... import timezones
+from ...extensions import db
+from ...models import Event, Organization, Role, User
+from ..audit import Actor
+from ..mail import queue_mail
 
 _LINE_BREAKS = re.compile(r"[\r\n\t\x00-\x1f\x7f\u2028\u2029]+")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from ..search.normalise import normalise_arabic
+from ...search.normalise import normalise_arabic
 
 # canonical column → accepted headers (compared after normalise_header)
 COLUMNS: dict[str, tuple[str, ...]] = {

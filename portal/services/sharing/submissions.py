@@ -18,17 +18,18 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import refdata
-from ..extensions import db
-from ..models import Case, PartnerSubmission, User, utcnow
-from ..models.case_records import PLACE_MAX, TIMELINE_KINDS
-from ..models.cases import NOTE_MAX, TEXT_MAX
-from ..models.oversight import UPDATE_KINDS
-from . import audit, case_records
-from .audit import Actor
-from .case_rules import check_case, check_date, check_entry
-from .cases import CaseInvalid, create_case, touch
-from .mail import queue_mail
+from ... import refdata
+from ...extensions import db
+from ...models import Case, PartnerSubmission, User, utcnow
+from ...models.case_records import PLACE_MAX, TIMELINE_KINDS
+from ...models.cases import NOTE_MAX, TEXT_MAX
+from ...models.oversight import UPDATE_KINDS
+from .. import audit
+from ..audit import Actor
+from ..cases import records as case_records
+from ..cases.register import CaseInvalid, create_case, touch
+from ..cases.rules import check_case, check_date, check_entry
+from ..mail import queue_mail
 
 log = logging.getLogger("portal.submissions")
 
@@ -214,7 +215,7 @@ def _append_note(case: Case, sub: PartnerSubmission, actor: Actor) -> None:
 def _partner_source(case: Case, sub: PartnerSubmission, actor: Actor):
     """The partner organisation as a source of the case. Its consent repeats the case's
     current consent, so a partner's report never widens or narrows who sees the case."""
-    from ..access import case_consent
+    from ...access import case_consent
 
     consent = case_consent(case)
     data = {"kind": "partner", "relation": "", "informant": sub.organization.name_en,

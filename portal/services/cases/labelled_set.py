@@ -9,7 +9,7 @@ import json
 import random
 from collections import Counter
 
-from ..data.names import FAMILY, FEMALE, MALE
+from ...data.names import FAMILY, FEMALE, MALE
 from .name_variants import arabic_query_variant, typo
 
 SHARES = {"arabic_variant": 0.4, "latin_transliteration": 0.4, "typo": 0.2}

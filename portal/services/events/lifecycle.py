@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Select, delete, func, or_, select
 
-from .. import timezones
-from ..extensions import db
-from ..models import (ACTIVE, Event, EventChange, EventKind, EventOrganization, EventStatus,
-                      Organization, Rsvp, utcnow)
-from . import audit
-from .audit import Actor
+from ... import timezones
+from ...extensions import db
+from ...models import (ACTIVE, Event, EventChange, EventKind, EventOrganization, EventStatus,
+                       Organization, Rsvp, utcnow)
+from .. import audit
+from ..audit import Actor
 
 
 class EventError(ValueError):
@@ -160,7 +160,7 @@ def _new_event(data: EventData, status: str, actor: Actor, **extra) -> Event:
 
 def create_event(data: EventData, *, actor: Actor) -> Event:
     """Schedule an event (office staff): invitees are told through the outbox."""
-    from .event_notify import notify
+    from .notify import notify
     event = _new_event(data, EventStatus.scheduled.value, actor)
     _history(event, "created", actor)
     db.session.flush()
@@ -172,7 +172,7 @@ def create_event(data: EventData, *, actor: Actor) -> Event:
 
 def propose_event(data: EventData, *, actor: Actor) -> Event:
     """A partner manager proposes a joint event; the office confirms or declines it."""
-    from .event_notify import notify_office
+    from .notify import notify_office
     data.organizer_org_id = actor.org_id
     event = _new_event(data, EventStatus.proposed.value, actor, proposed_by_org_id=actor.org_id)
     _history(event, "proposed", actor)
@@ -190,7 +190,7 @@ def _require(event: Event, statuses: tuple[str, ...]) -> None:
 
 def confirm_event(event: Event, *, actor: Actor) -> None:
     """Accept a proposal: it is scheduled and the invitations go out."""
-    from .event_notify import notify
+    from .notify import notify
     _require(event, (EventStatus.proposed.value,))
     event.status, event.updated_at = EventStatus.scheduled.value, utcnow()
     event.sequence += 1
@@ -202,7 +202,7 @@ def confirm_event(event: Event, *, actor: Actor) -> None:
 
 def decline_event(event: Event, reason: str, *, actor: Actor) -> None:
     """Turn a proposal down, with a reason the proposing organisation sees."""
-    from .event_notify import notify
+    from .notify import notify
     _require(event, (EventStatus.proposed.value,))
     event.status, event.updated_at = EventStatus.declined.value, utcnow()
     _history(event, "declined", actor, reason=reason)
@@ -212,8 +212,8 @@ def decline_event(event: Event, reason: str, *, actor: Actor) -> None:
 
 def update_event(event: Event, data: EventData, *, actor: Actor) -> list[str]:
     """Edit an event; a change of time is kept in the history; invitees are told."""
-    from .event_notify import audience, notify
-    from .event_rsvp import promote_waiting
+    from .notify import audience, notify
+    from .rsvp import promote_waiting
     _require(event, (EventStatus.proposed.value, *ACTIVE))
     _check(data, event)
     before, old_guests = _when(event), event.org_ids()
@@ -243,7 +243,7 @@ def update_event(event: Event, data: EventData, *, actor: Actor) -> list[str]:
 def postpone_event(event: Event, starts_at: datetime, ends_at: datetime, zone_name: str,
                    reason: str, *, actor: Actor) -> None:
     """Move an event to new dates; the old dates stay in the history; invitees are told."""
-    from .event_notify import notify
+    from .notify import notify
     _require(event, ACTIVE)
     if not timezones.is_valid_zone(zone_name):
         raise EventError("bad_zone", "timezone")
@@ -263,7 +263,7 @@ def postpone_event(event: Event, starts_at: datetime, ends_at: datetime, zone_na
 
 def cancel_event(event: Event, reason: str, *, actor: Actor) -> None:
     """Call an event off; it stays on calendars marked as cancelled; invitees are told."""
-    from .event_notify import notify
+    from .notify import notify
     _require(event, ACTIVE)
     event.status, event.updated_at = EventStatus.cancelled.value, utcnow()
     event.sequence += 1

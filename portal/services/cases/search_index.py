@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from ..extensions import db
+from ...extensions import db
 
 
 def rebuild_index() -> None:

@@ -13,11 +13,11 @@ from flask import current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event as sa_event
 
-from ..extensions import db
-from ..models import AgendaItem, Event, Material
-from . import audit
-from .audit import Actor
-from .events import EventError, check_link
+from ...extensions import db
+from ...models import AgendaItem, Event, Material
+from .. import audit
+from ..audit import Actor
+from .lifecycle import EventError, check_link
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 

@@ -17,16 +17,16 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, select, text
 
-from .. import crypto, refdata
-from ..data.names import FAMILY, FEMALE, MALE
-from ..extensions import db
-from ..models import Case, Source, Submission, TimelineEntry
-from ..search import case_search_keys
-from . import audit
-from .audit import Actor
-from .cases import next_reference
-from .generate_labels import write_labelled_set
+from ... import crypto, refdata
+from ...data.names import FAMILY, FEMALE, MALE
+from ...extensions import db
+from ...models import Case, Source, Submission, TimelineEntry
+from ...search import case_search_keys
+from .. import audit
+from ..audit import Actor
+from .labelled_set import write_labelled_set
 from .name_variants import stored_arabic
+from .register import next_reference
 
 BATCH = 5000
 TAGS = ("families-campaign", "wgeid-batch-1", "wgeid-batch-2", "follow-up", "priority")

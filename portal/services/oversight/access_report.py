@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select
 
-from ..extensions import db
-from ..models import AuditEvent, Case, Organization, User
-from . import audit
-from .audit import Actor
-from .exports import END_ACTION
+from ...extensions import db
+from ...models import AuditEvent, Case, Organization, User
+from .. import audit
+from ..audit import Actor
+from ..cases.exports import END_ACTION
 
 PER_PAGE = 50
 CATEGORIES = {
@@ -240,7 +240,7 @@ def csv_records(stmt: Select, *, chunk: int = 500) -> Iterator[dict]:
 
 def csv_stream(records: Iterator[dict]) -> Iterator[str]:
     """CSV text (UTF-8 with BOM for spreadsheets), every cell formula-neutralised (E5)."""
-    from .exports import neutralise
+    from ..cases.exports import neutralise
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")

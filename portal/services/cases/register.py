@@ -8,15 +8,15 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .. import partial_dates as pd
-from ..extensions import db
-from ..models import Case, CaseConflict, CaseTag, ReferenceCounter, TimelineEntry, utcnow
-from ..models.cases import NAME_FIELDS
-from ..search import case_search_keys
-from ..search.filters import normalise_tag
-from . import audit
-from .audit import Actor
-from .case_rules import check_case, check_entry
+from ... import partial_dates as pd
+from ...extensions import db
+from ...models import Case, CaseConflict, CaseTag, ReferenceCounter, TimelineEntry, utcnow
+from ...models.cases import NAME_FIELDS
+from ...search import case_search_keys
+from ...search.filters import normalise_tag
+from .. import audit
+from ..audit import Actor
+from .rules import check_case, check_entry
 
 log = logging.getLogger("portal.cases")
 

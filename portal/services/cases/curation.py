@@ -6,11 +6,11 @@ import json
 
 from sqlalchemy import select
 
-from .. import refdata
-from ..extensions import db
-from ..models import Facility, SavedFilter
-from . import audit
-from .audit import Actor
+from ... import refdata
+from ...extensions import db
+from ...models import Facility, SavedFilter
+from .. import audit
+from ..audit import Actor
 
 
 class FilterNameTaken(ValueError):

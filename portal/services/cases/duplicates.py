@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from ..extensions import db
-from ..models import (Case, CaseTag, NotDuplicate, Source, Submission, TimelineEntry, utcnow)
-from ..models.cases import NAME_FIELDS
-from ..search import case_search_keys, has_arabic
-from ..search.normalise import arabic_key, latin_keys
-from ..search.query import ranked_ids
-from ..search.ranking import query_tokens, score
-from . import audit
-from .audit import Actor
-from .cases import refresh_derived, refresh_search_keys, touch
+from ...extensions import db
+from ...models import Case, CaseTag, NotDuplicate, Source, Submission, TimelineEntry, utcnow
+from ...models.cases import NAME_FIELDS
+from ...search import case_search_keys, has_arabic
+from ...search.normalise import arabic_key, latin_keys
+from ...search.query import ranked_ids
+from ...search.ranking import query_tokens, score
+from .. import audit
+from ..audit import Actor
+from .register import refresh_derived, refresh_search_keys, touch
 
 NAME_WEIGHT, MOTHER_WEIGHT, BIRTH_WEIGHT, ORIGIN_WEIGHT = 0.6, 0.15, 0.15, 0.10
 THRESHOLD = 70.0

@@ -1,183 +1,42 @@
 """Importing a spreadsheet of cases: a streaming validation pass that reports every error
 with its line and column, then (when asked and when there is no error) a second pass that
-inserts all rows in batches inside the request's one transaction: all rows or none.
+inserts all rows in batches inside the request's one transaction: all rows or none. Each
+row is checked by import_rows.RowValidator.
 
 Rows whose external id (or, without one, whose content) was imported before are skipped,
 so importing the same file twice creates nothing new (SECURITY.md H3)."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
-from .. import crypto, refdata
-from .. import partial_dates as pd
-from ..extensions import db
-from ..models import Case, CaseTag, Source, TimelineEntry
-from ..models.cases import STATUSES
-from ..search import case_search_keys, normalise_arabic
-from ..search.filters import normalise_tag
-from . import audit
-from .audit import Actor
-from .case_rules import check_case, check_date, check_entry
-from .cases import next_reference
-from .import_format import (COLUMNS, REQUIRED, REQUIRED_ONE_OF, FileProblem, Row, column_letter,
-                            csv_rows, map_headers, sniff_kind, xlsx_rows)
+from ... import crypto
+from ... import partial_dates as pd
+from ...extensions import db
+from ...models import Case, CaseTag, Source, TimelineEntry
+from ...search import case_search_keys
+from ...search.filters import normalise_tag
+from .. import audit
+from ..audit import Actor
+from .import_format import (
+    REQUIRED,
+    REQUIRED_ONE_OF,
+    FileProblem,
+    column_letter,
+    csv_rows,
+    map_headers,
+    sniff_kind,
+    xlsx_rows,
+)
+from .import_rows import ImportReport, RowResult, RowValidator
+from .register import next_reference
 
 BATCH = 1000
-MAX_ERRORS_SHOWN = 500
 MAX_LINES_SHOWN = 300
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Spellings a spreadsheet may use, including the portal's own Arabic labels.
-STATUS_WORDS = {"detained": ("معتقل", "محتجز"),
-                "forcibly_disappeared": ("مختفي قسريا", "مختف قسريا", "مختفٍ قسرًا", "مختف قسرا"),
-                "missing": ("مفقود",), "released": ("مفرج عنه", "مُفرج عنه", "أفرج عنه", "افرج عنه"),
-                "died_in_custody": ("توفي في المعتقل", "متوفى في الاحتجاز", "توفي أثناء الاحتجاز",
-                                    "died in custody"),
-                "identified": ("تم التعرف عليه", "تم التعرف على هويته", "identified")}
-SEX_WORDS = {"male": ("m", "ذكر"), "female": ("f", "أنثى", "انثى"), "unknown": ("", "غير معروف")}
-
-
-@dataclass
-class RowError:
-    line: int
-    column: str  # "C (birth_date)" or "" for the whole row
-    message: object
-
-
-@dataclass
-class RowResult:
-    line: int
-    action: str  # "create" | "skip" | "error"
-    name: str = ""
-    duplicates: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportReport:
-    filename: str = ""
-    rows: int = 0
-    to_create: int = 0
-    skipped: int = 0
-    created: int = 0
-    flagged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0
-    lines: list[RowResult] = field(default_factory=list)
-    committed: bool = False
-
-    def error(self, line: int, column: str, message) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_SHOWN:
-            self.errors.append(RowError(line, column, message))
-
-
-def _word(value: str, table: dict, default: str | None = None) -> str | None:
-    text = normalise_arabic(value).casefold()
-    for code, words in table.items():
-        if text in (code, code.replace("_", " ")) or text in map(normalise_arabic, words):
-            return code
-    return default if not text else None
-
-
-def _looks_like_formula(value: str) -> bool:
-    # A leading +/- followed by a digit is a phone number or a number, not a formula.
-    if value[:1] in ("+", "-") and value[1:2].isdigit():
-        return False
-    return value.startswith(FORMULA_START)
-
-
-class _Validator:
-    """Turns rows into case data, collecting errors; keeps only keys, not rows."""
-
-    def __init__(self, report: ImportReport, mapped: dict[int, str], headers: list[str]):
-        self.report, self.mapped, self.headers = report, mapped, headers
-        self.seen_external: dict[str, int] = {}
-        self.seen_keys: dict[str, int] = {}
-
-    def col(self, name: str) -> str:
-        for i, canonical in self.mapped.items():
-            if canonical == name:
-                return f"{column_letter(i)} ({self.headers[i]})"
-        return name
-
-    def parse(self, row: Row) -> dict | None:
-        rep, errors = self.report, []
-        values = {name: (row.values[i].strip() if i < len(row.values) else "")
-                  for i, name in self.mapped.items()}
-        for name, value in values.items():
-            if _looks_like_formula(value):
-                errors.append((name, _l("The cell starts like a spreadsheet formula (=, +, -, "
-                                        "@). Write it as plain text.")))
-        data = {k: values.get(k, "") for k in COLUMNS if k.endswith(("_ar", "_lat"))}
-        data.update(aliases=[a for a in values.get("aliases", "").split(";") if a.strip()],
-                    tags=[t for t in values.get("tags", "").split(";") if t.strip()],
-                    birth_date=values.get("birth_date", ""),
-                    public_narrative=values.get("public_narrative", ""),
-                    internal_notes=values.get("internal_notes", ""),
-                    arrest_circumstances=values.get("arrest_circumstances", ""))
-        data["status"] = _word(values.get("status", ""), {s: STATUS_WORDS.get(s, ()) for s in
-                                                          STATUSES})
-        data["sex"] = _word(values.get("sex", ""), SEX_WORDS, "unknown")
-        if data["sex"] is None:
-            errors.append(("sex", _l("Unknown value. Use male, female or unknown.")))
-            data["sex"] = "unknown"
-        if data["status"] is None:
-            errors.append(("status", _l("Unknown status. Use detained, forcibly disappeared, "
-                                        "missing, released, died in custody or identified.")))
-        arrest = {"kind": "arrest", "date": values.get("arrest_date", ""),
-                  "place": values.get("arrest_place", ""), "unit": values.get("unit", "")}
-        errors += self._references(values, data, arrest)
-        errors += check_case({**data, "arrest_date": arrest["date"]})
-        data["birth_date"] = check_date(data["birth_date"])[0]
-        arrest["date"] = check_date(arrest["date"], allow_range=True)[0]
-        errors += [(("arrest_place" if f == "place" else f"arrest_{f}" if f != "unit" else "unit"),
-                    m) for f, m in check_entry(arrest, birth=data["birth_date"]) if f != "date"]
-        for name, message in errors:
-            rep.error(row.line, self.col(name), message)
-        if errors:
-            return None
-        external = values.get("external_id", "")
-        key = hashlib.sha256(json.dumps(sorted(values.items()), ensure_ascii=False)
-                             .encode()).hexdigest()
-        for seen, value, label in ((self.seen_external, external, "external_id"),
-                                   (self.seen_keys, key, "")):
-            if value and value in seen:
-                rep.error(row.line, self.col(label) if label else "",
-                          _l("The same record as line %(line)s.", line=seen[value]))
-                return None
-            if value:
-                seen[value] = row.line
-        return {"line": row.line, "data": data, "arrest": arrest, "external_id": external or None,
-                "import_key": key, "source": {k: values.get(k, "") for k in
-                                              ("source_relation", "source_contact",
-                                               "interview_date")}}
-
-    def _references(self, values: dict, data: dict, arrest: dict) -> list:
-        errors = []
-        for column, table, target, holder in (("governorate", "governorates", "governorate_id",
-                                               data),
-                                              ("perpetrator", "perpetrators", "perpetrator_id",
-                                               arrest),
-                                              ("facility", "facilities", "facility_id", arrest)):
-            text = values.get(column, "")
-            row = refdata.find(table, text) if text else None
-            if text and row is None:
-                errors.append((column, _l("Unknown value: not in the portal's list.")))
-            holder[target] = row["id"] if row else None
-        district = values.get("district", "")
-        row = refdata.find("districts", district, governorate_id=data["governorate_id"]) \
-            if district else None
-        if district and row is None:
-            errors.append(("district", _l("Unknown district (or not in this governorate).")))
-        data["district_id"] = row["id"] if row else None
-        return errors
 
 
 def _rows(stream, filename: str, encoding: str) -> tuple[list[str], object]:
@@ -217,7 +76,7 @@ def run_import(stream, *, filename: str, encoding: str, commit: bool, actor: Act
         for group in REQUIRED_ONE_OF:
             if not names & set(group):
                 report.error(1, " / ".join(group), _l("Missing column."))
-        valid = _validate(rows, report, _Validator(report, mapped, headers)) \
+        valid = _validate(rows, report, RowValidator(report, mapped, headers)) \
             if not report.error_count else []
     except FileProblem as exc:
         report.error(exc.line or 0, "", exc.message)
@@ -225,7 +84,7 @@ def run_import(stream, *, filename: str, encoding: str, commit: bool, actor: Act
     if commit and not report.error_count and report.to_create:
         stream.seek(0)
         headers, rows = _rows(stream, filename, encoding)
-        _insert(rows, _Validator(ImportReport(), map_headers(headers)[0], headers), actor, report)
+        _insert(rows, RowValidator(ImportReport(), map_headers(headers)[0], headers), actor, report)
         report.committed = True
     audit.record("cases_imported" if report.committed else "cases_import_checked", actor,
                  object_type="case", outcome="success" if not report.error_count else "failure",
@@ -235,7 +94,7 @@ def run_import(stream, *, filename: str, encoding: str, commit: bool, actor: Act
     return report
 
 
-def _validate(rows, report: ImportReport, validator: _Validator) -> list:
+def _validate(rows, report: ImportReport, validator: RowValidator) -> list:
     max_rows = current_app.config.get("IMPORT_MAX_ROWS", 50_000)
     batch: list[dict] = []
     for row in rows:
@@ -305,7 +164,7 @@ def _classify(batch: list[dict], report: ImportReport) -> list[dict]:
     return fresh
 
 
-def _insert(rows, validator: _Validator, actor: Actor, report: ImportReport) -> None:
+def _insert(rows, validator: RowValidator, actor: Actor, report: ImportReport) -> None:
     batch: list[dict] = []
     scratch = ImportReport()
     for row in rows:

@@ -16,14 +16,13 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from ..access import (TIER_RANK, effective_tiers, redact, redact_options,
-                      summary_names_match)
-from ..database import allow_writes, reads_only_from_here
-from ..extensions import db
-from ..models import Case
-from ..search.ranking import query_tokens
-from . import audit
-from .audit import Actor
+from ...access import TIER_RANK, effective_tiers, redact, redact_options, summary_names_match
+from ...database import allow_writes, reads_only_from_here
+from ...extensions import db
+from ...models import Case
+from ...search.ranking import query_tokens
+from .. import audit
+from ..audit import Actor
 
 CHUNK = 500
 FIRST_CHUNK = 50  # a small first chunk: the download starts sooner

@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
+from .cli_options import find_organization
 from .extensions import db
-from .models import Organization, Role
+from .models import Role
 from .services import audit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,15 +63,6 @@ def create_user(email: str, org_ref: str, role: str, name: str, password_stdin: 
     db.session.commit()
     click.echo(f"Created {user.email} ({role}) in organisation {org.id}. "
                "A second factor is enrolled at first sign-in.")
-
-
-def find_organization(ref: str) -> Organization:
-    """An organisation by id or by its English name (for CLI options)."""
-    org = db.session.get(Organization, int(ref)) if ref.isdigit() else db.session.scalar(
-        select(Organization).where(Organization.name_en == ref))
-    if org is None:
-        raise click.ClickException(f"No organisation {ref!r}.")
-    return org
 
 
 @audit_cli.command("verify")

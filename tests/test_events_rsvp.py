@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from portal.models import Event, OutboxMessage, Rsvp, User
 from portal.services.audit import Actor
+from portal.services.events.errors import EventError
 from portal.services.events.rsvp import respond, seat_summary
-from portal.services.events.lifecycle import EventError
 
 from .conftest import post_form, table_counts
 from . import factories

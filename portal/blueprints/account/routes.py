@@ -18,20 +18,11 @@ from ...services.accounts.users import AccountError
 from ...sessions import end_sessions
 from ...forms_common import EmptyForm
 from ...web import current_actor
+from ..auth.signin import start_session, stash_recovery_codes, take_recovery_codes
 from . import bp
 from .forms import ChangePasswordForm, ConfirmCodeForm, EndSessionForm, ProfileForm, ReauthForm
 
 REAUTH_SECONDS = 300
-
-
-def stash_recovery_codes(codes: list[str]) -> None:
-    """Keep new recovery codes (encrypted) in the session until they are shown, once."""
-    session["recovery_codes"] = crypto.encrypt(" ".join(codes), context=b"codes").hex()
-
-
-def take_recovery_codes() -> list[str] | None:
-    blob = session.pop("recovery_codes", None)
-    return crypto.decrypt(bytes.fromhex(blob), context=b"codes").split() if blob else None
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -141,7 +132,6 @@ def enrol():
             for key in ("new_totp", "reauth_at"):
                 session.pop(key, None)
             if first:  # more rights from here on: a new session id (fixation defence)
-                from ..auth.routes import start_session
                 start_session(current_user._get_current_object(), "full")
                 db.session.commit()
             session["auth"] = "full"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import (current_app, flash, redirect, render_template, session,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ... import crypto
 from ...extensions import db, limiter
@@ -13,24 +13,14 @@ from ...services import audit
 from ...services.accounts import authentication, credentials, invitations
 from ...services.accounts.authentication import SignIn
 from ...services.accounts.users import AccountError
-from ...sessions import enforce_session_limit
 from ...web import current_actor
-from ..account.routes import stash_recovery_codes
 from . import bp
 from .forms import ActivationForm, LoginForm
+from .signin import start_session, stash_recovery_codes
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
-def start_session(user, level: str) -> None:
-    """A new server-side session id for a signed-in user (no fixation)."""
-    session.regenerate()
-    login_user(user, remember=False)
-    session["auth"] = level
-    session["org_id"] = user.organization_id
-    enforce_session_limit(user.id, current_app.config["SESSIONS_PER_USER"] - 1)
 
 
 @bp.route("/login", methods=["GET", "POST"])

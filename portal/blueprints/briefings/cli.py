@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
+from ...cli_options import find_organization
 from ...extensions import db
 from ...services.audit import Actor
 from ...services.briefings import data, packs
@@ -29,7 +30,6 @@ briefings_cli = AppGroup("briefings", help="Briefing packs (PDF).")
               help="Render N fictional sample cases instead of the register (not recorded).")
 def render_command(org_ref: str, lang: str, out: str, sections: str, sample: int) -> None:
     """Render a pack of every case the organisation may see into FILE.pdf (recorded)."""
-    from ...cli import find_organization
     from ...models import BriefingPack, utcnow
     from ...models.briefings import new_document_id
     from ...services.briefings.samples import sample_cases, sample_events

@@ -12,7 +12,8 @@ from ...event_labels import EVENT_KIND_LABELS, event_status_label
 from ...extensions import db
 from ...models import Event, EventOrganization, Organization
 from ...services.events.content import ALLOWED_TYPES
-from ...services.events.lifecycle import EventData, EventError
+from ...services.events.errors import EventError
+from ...services.events.lifecycle import EventData
 
 
 def _size(num: int) -> str:

@@ -18,8 +18,8 @@ from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import ACTIVE, Attendance, Event, utcnow
 from ...services.events import lifecycle as service
+from ...services.events.errors import EventError
 from ...services.events.rsvp import seat_summary
-from ...services.events.lifecycle import EventError
 from ...web import current_actor
 from . import bp, display
 from .forms import EventForm, FilterForm, PostponeForm, ReasonForm

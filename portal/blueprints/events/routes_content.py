@@ -15,7 +15,7 @@ from ...services import audit
 from ...services.events.content import (ALLOWED_TYPES, add_agenda_item, add_file, add_link,
                                         delete_agenda_item, delete_material, material_path,
                                         max_upload_bytes)
-from ...services.events.lifecycle import EventError
+from ...services.events.errors import EventError
 from ...web import current_actor
 from . import bp
 from .forms import AgendaForm, MaterialForm

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from ...access import EventAccess, get_event_or_404
 from ...extensions import db
 from ...models import Attendance
+from ...services.events.errors import EventError
 from ...services.events.rsvp import follow_up_candidates, record_attendance, respond, seat_summary
-from ...services.events.lifecycle import EventError
 from ...web import current_actor
 from . import bp
 from .forms import AttendanceForm, RsvpForm

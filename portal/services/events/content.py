@@ -17,7 +17,8 @@ from ...extensions import db
 from ...models import AgendaItem, Event, Material
 from .. import audit
 from ..audit import Actor
-from .lifecycle import EventError, check_link
+from .errors import EventError
+from .lifecycle import check_link
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 

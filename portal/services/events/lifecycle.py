@@ -15,14 +15,7 @@ from ...models import (ACTIVE, Event, EventChange, EventKind, EventOrganization,
                        Organization, Rsvp, utcnow)
 from .. import audit
 from ..audit import Actor
-
-
-class EventError(ValueError):
-    """A refused event operation: `code` picks the message, `field` the form field."""
-
-    def __init__(self, code: str, field: str | None = None, **params):
-        super().__init__(code)
-        self.code, self.field, self.params = code, field, params
+from .errors import EventError
 
 
 @dataclass

@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import ACTIVE, Attendance, Event, Role, Rsvp, User, utcnow
 from .. import audit
 from ..audit import Actor
-from .lifecycle import EventError
+from .errors import EventError
 
 RESPONSES = ("yes", "maybe", "no")
 MAX_SEATS = 500

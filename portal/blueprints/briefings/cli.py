@@ -15,7 +15,7 @@ from ...cli_options import find_organization
 from ...extensions import db
 from ...services.audit import Actor
 from ...services.briefings import data, packs
-from ...services.briefings.labels import RENDER_ERRORS, SECTIONS, label
+from ...labels.briefings import RENDER_ERRORS, SECTIONS, label
 
 briefings_cli = AppGroup("briefings", help="Briefing packs (PDF).")
 

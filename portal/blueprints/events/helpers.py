@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, union
 
 from ...access import visible_events
-from ...event_labels import EVENT_KIND_LABELS, event_status_label
 from ...extensions import db
+from ...labels.events import EVENT_KIND_LABELS, event_status_label
 from ...models import Event, EventOrganization, Organization
 from ...services.events.content import ALLOWED_TYPES
 from ...services.events.errors import EventError

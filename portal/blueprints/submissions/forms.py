@@ -8,12 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from ... import oversight_labels as labels
+from ...labels import cases as case_labels
+from ...labels import oversight as labels
 from ...models.case_records import TIMELINE_KINDS
 from ...models.cases import NAME_FIELDS, NAME_MAX, NOTE_MAX
 from ...services.cases.rules import check_date
 from ...services.sharing import submissions
-from ..cases import labels as case_labels
 from ..cases.forms import reference_choices
 
 LONG = _l("Too long.")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ...access import assignable_roles, can_manage_user
 from ...extensions import db
 from ...forms_common import EmptyForm
-from ...labels import role_label
+from ...labels.accounts import role_label
 from ...models import Organization, Role, User
 from ...services import audit
 from ...services.accounts import invitations, users

@@ -33,7 +33,7 @@ def _location(event: Event, detailed: bool) -> str:
 
 
 def _vevent(event: Event, locale: str, link: str, detailed: bool) -> icalendar.Event:
-    from ...event_labels import event_kind_label
+    from ...labels.events import event_kind_label
     tz = timezones.zone(event.timezone)
     item = icalendar.Event()
     item.add("uid", f"{event.uid}@partner-portal")

@@ -1,9 +1,14 @@
-"""Translated labels of the sharing area."""
+"""Translated labels of sharing: detail tiers, grant states and the register's filter
+criteria as a grant's copied filter shows them."""
 
 from flask_babel import lazy_gettext as _l
 
+from ..models.sharing import GRANT_TIERS
+from .cases import STATUS, ref_name
+
 TIER = {"summary": _l("Summary"), "detailed": _l("Detailed"),
-        "identification": _l("Identification")}
+        "identification": _l("Identification"), "office": _l("Office (everything)")}
+GRANT_TIER = {tier: TIER[tier] for tier in GRANT_TIERS}  # the tiers a grant may give
 TIER_HINT = {
     "summary": _l("Reference, names, sex, birth year, origin, month of arrest, perpetrator "
                   "party, facility, status, public narrative."),
@@ -23,8 +28,7 @@ CRITERIA = {"q": _l("Name"), "reference": _l("Reference"), "status": _l("Status"
 
 def describe_filter(params: dict | None) -> list[tuple[str, str]]:
     """(criterion, value) pairs of a grant's filter, with reference data named."""
-    from ... import refdata
-    from ..cases.labels import STATUS, ref_name
+    from .. import refdata
     out = []
     for key, value in (params or {}).items():
         if key not in CRITERIA:

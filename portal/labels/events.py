@@ -1,4 +1,5 @@
-"""Translated labels of the events vocabularies (kinds, statuses, answers, history)."""
+"""Translated labels of the events vocabularies (kinds, statuses, answers, roles, history,
+languages)."""
 
 from flask_babel import lazy_gettext as _l
 

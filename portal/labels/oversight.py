@@ -3,6 +3,8 @@ what's new): codes are stored, these labels are shown."""
 
 from flask_babel import lazy_gettext as _l
 
+from .cases import KIND, ref_name
+
 CATEGORY = {"opened": _l("Opened a case"), "exported": _l("Exported cases"),
             "downloaded": _l("Downloaded a briefing pack"), "refused": _l("Refused")}
 OUTCOME = {"success": _l("Allowed"), "denied": _l("Refused")}
@@ -15,8 +17,9 @@ FORMAT = {"csv": _l("CSV"), "json": _l("JSON"), "api": _l("Page of the JSON API"
 NOTICE_KIND = {"bulk_reads": _l("Unusually many cases read within an hour"),
                "refused_case": _l("Refused attempt at a case outside the subset")}
 SUBMISSION_KIND = {"new_case": _l("New case"), "update": _l("Update to a case")}
-UPDATE_KIND = {"sighting": _l("Sighting"), "release": _l("Release"),
-               "identification": _l("Identification"), "death": _l("Death"),
+# A partner's update is about one of these timeline kinds, named as on the timeline, or other.
+UPDATE_KIND = {**{kind: KIND[kind] for kind in ("sighting", "release", "identification",
+                                                "death")},
                "other": _l("Other information")}
 SUBMISSION_STATE = {"pending": _l("Waiting for review"), "accepted": _l("Accepted"),
                     "declined": _l("Declined")}
@@ -37,14 +40,10 @@ def refusal_label(action: str, object_type: str) -> str:
 def refname(row_id, kind: str) -> str:
     """The name of a reference row (governorate, district, perpetrator, facility) by id,
     in the reader's language."""
-    from flask_babel import get_locale
-
-    from . import refdata
+    from .. import refdata
     row = getattr(refdata, kind)(row_id) if kind in ("governorate", "district", "perpetrator",
                                                      "facility") else None
-    if not row:
-        return ""
-    return (row["name_ar"] if get_locale().language == "ar" else row["name_en"]) or row["name_en"]
+    return ref_name(row)
 
 
 def register(app) -> None:

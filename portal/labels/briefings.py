@@ -1,49 +1,10 @@
-"""Translated labels of the vocabularies a briefing pack prints (rendered under force_locale)."""
+"""Translated labels of what only a briefing pack prints (rendered under force_locale): its
+sections, languages, states and render errors. Cases and events in a pack are labelled as on
+screen (labels.cases, labels.sharing, labels.events)."""
 
 from flask_babel import lazy_gettext as _l
 
-STATUS_LABELS = {
-    "detained": _l("Detained"),
-    "forcibly_disappeared": _l("Forcibly disappeared"),
-    "missing": _l("Missing"),
-    "released": _l("Released"),
-    "died_in_custody": _l("Died in custody"),
-    "identified": _l("Identified"),
-}
-
-SEX_LABELS = {"male": _l("Male"), "female": _l("Female"), "unknown": _l("Unknown")}
-
-TIMELINE_LABELS = {
-    "arrest": _l("Arrest"),
-    "held": _l("Held at"),
-    "transfer": _l("Transfer"),
-    "sighting": _l("Sighting"),
-    "court": _l("Court"),
-    "release": _l("Release"),
-    "death": _l("Death"),
-    "identification": _l("Identification"),
-}
-
-SOURCE_KIND_LABELS = {
-    "family": _l("Family"),
-    "released_detainee": _l("Released detainee"),
-    "document": _l("Document"),
-    "witness": _l("Witness"),
-    "media": _l("Media"),
-    "partner": _l("Partner organisation"),
-}
-
-TIER_LABELS = {
-    "summary": _l("Summary"),
-    "detailed": _l("Detailed"),
-    "identification": _l("Identification"),
-}
-
-EVENT_STATUS_LABELS = {
-    "scheduled": _l("Scheduled"),
-    "postponed": _l("Postponed"),
-    "cancelled": _l("Cancelled"),
-}
+from .events import EVENT_LANGUAGES
 
 SECTION_LABELS = {
     "summary": _l("Summary and figures"),
@@ -54,7 +15,8 @@ SECTION_LABELS = {
 }
 SECTIONS = tuple(SECTION_LABELS)
 
-LANGUAGE_LABELS = {"ar": _l("Arabic"), "en": _l("English")}
+# The languages a pack is written in, named as everywhere else.
+LANGUAGE_LABELS = {code: EVENT_LANGUAGES[code] for code in ("ar", "en")}
 
 PACK_STATE_LABELS = {
     "queued": _l("Waiting"),

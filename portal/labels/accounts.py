@@ -1,4 +1,4 @@
-"""Translated labels of the portal's fixed vocabularies, for templates and forms."""
+"""Translated labels of accounts and organisations: roles and kinds of organisation."""
 
 from flask_babel import lazy_gettext as _l
 

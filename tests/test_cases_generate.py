@@ -42,6 +42,6 @@ def test_cli_generate_and_demo_loader(runner, db):
     result = runner.invoke(args=["cases", "generate", "--count", "25", "--seed", "1"])
     assert "Generated 25 cases" in result.output
     assert db.session.scalar(select(func.count(Case.id))) == 25
-    from portal.demo_cases import load_demo_cases
+    from portal.demo.cases import load_demo_cases
     load_demo_cases({}, {})  # the register has cases already: nothing added
     assert db.session.scalar(select(func.count(Case.id))) == 25

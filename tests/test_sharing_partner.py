@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import refdata
-from portal.demo import DEMO_PASSWORD
+from portal.demo.accounts import DEMO_PASSWORD
 from portal.models import Case, Organization, ShareGrant
 from portal.services.cases import records as case_records
 

@@ -1,14 +1,13 @@
-"""Fictional demonstration data. Every name here is invented; none is a real person."""
+"""Fictional demonstration organisations and accounts. Every name here is invented; none is
+a real person."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import select
 
-from . import passwords
-from .extensions import db
-from .models import Organization, User
+from .. import passwords
+from ..extensions import db
+from ..models import Organization, User
 
 DEMO_PASSWORD = "fictional-demo-pass"
 
@@ -36,16 +35,9 @@ ACCOUNTS = [
     ("manager@orontes.example", "مدير تجريبي - العاصي", "orontes", "partner_manager", "ar"),
 ]
 
-# Later areas add their fictional data here: functions taking the organisations by key.
-EXTRA_LOADERS: list[Callable[[dict[str, Organization], dict[str, User]], None]] = []
 
-from .demo_events import load_demo_events  # noqa: E402  (events, issue 5)
-
-EXTRA_LOADERS.append(load_demo_events)
-
-
-def load_demo() -> list[tuple[str, str, str]]:
-    """Create the demo organisations and accounts (idempotent); return the logins."""
+def load_demo_accounts() -> tuple[dict[str, Organization], dict[str, User]]:
+    """Create the demo organisations and accounts (idempotent); return them by key and e-mail."""
     orgs = {}
     for key, name_en, name_ar, kind, country in ORGANIZATIONS:
         org = db.session.scalar(select(Organization).where(Organization.name_en == name_en))
@@ -64,18 +56,9 @@ def load_demo() -> list[tuple[str, str, str]]:
             db.session.add(user)
         users[email] = user
     db.session.flush()
-    for loader in EXTRA_LOADERS:
-        loader(orgs, users)
+    return orgs, users
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(e-mail, password, role) of every demo account."""
     return [(email, DEMO_PASSWORD, role) for email, _n, _o, role, _l in ACCOUNTS]
-
-from .demo_cases import load_demo_cases  # noqa: E402  (the case register's demo data)
-
-EXTRA_LOADERS.append(load_demo_cases)
-
-from .demo_sharing import load_demo_sharing  # noqa: E402  (share grants, issue 4)
-
-EXTRA_LOADERS.append(load_demo_sharing)
-
-from .demo_oversight import load_demo_submissions  # noqa: E402  (partner submissions, issue 4)
-
-EXTRA_LOADERS.append(load_demo_submissions)

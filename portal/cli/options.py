@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Organization
+from ..extensions import db
+from ..models import Organization
 
 
 def find_organization(ref: str) -> Organization:

@@ -7,12 +7,12 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Event, Organization, User, utcnow
-from .services.audit import Actor
-from .services.events.content import add_agenda_item, add_link
-from .services.events.lifecycle import EventData, create_event
-from .timezones import local_to_utc
+from ..extensions import db
+from ..models import Event, Organization, User, utcnow
+from ..services.audit import Actor
+from ..services.events.content import add_agenda_item, add_link
+from ..services.events.lifecycle import EventData, create_event
+from ..timezones import local_to_utc
 
 
 def _day(weeks: int, weekday: int) -> date:

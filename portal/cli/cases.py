@@ -9,8 +9,8 @@ import time
 import click
 from flask.cli import AppGroup
 
-from .extensions import db
-from .services.audit import Actor
+from ..extensions import db
+from ..services.audit import Actor
 
 cases_cli = AppGroup("cases", help="The case register.")
 
@@ -23,7 +23,7 @@ cases_cli = AppGroup("cases", help="The case register.")
 @click.option("--labelled-size", type=click.IntRange(1, 5000), default=500, show_default=True)
 def generate(count: int, seed: int, labelled_path: str | None, labelled_size: int) -> None:
     """Create COUNT deterministic synthetic cases (fictional names) for demos and benchmarks."""
-    from .services.cases.generate import generate_cases
+    from ..services.cases.generate import generate_cases
     started = time.monotonic()
     report = generate_cases(count, seed, actor=Actor.system(), labelled_path=labelled_path,
                             labelled_size=labelled_size)
@@ -37,7 +37,7 @@ def generate(count: int, seed: int, labelled_path: str | None, labelled_size: in
 @cases_cli.command("reindex")
 def reindex() -> None:
     """Rebuild the name-search index from the normalised columns."""
-    from .services.cases.search_index import rebuild_index
+    from ..services.cases.search_index import rebuild_index
     started = time.monotonic()
     rebuild_index()
     db.session.commit()
@@ -53,7 +53,7 @@ def import_file(path: str, dry_run: bool, encoding: str) -> None:
     """Import cases from a CSV or XLSX file: all rows or none."""
     from flask_babel import force_locale
 
-    from .services.cases import imports
+    from ..services.cases import imports
     with open(path, "rb") as fh:
         report = imports.run_import(fh, filename=path, encoding=encoding, commit=not dry_run,
                                     actor=Actor.system())

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from ...cli_options import find_organization
-from ...extensions import db
-from ...services.audit import Actor
-from ...services.briefings import data, packs
-from ...labels.briefings import RENDER_ERRORS, SECTIONS, label
+from ..extensions import db
+from ..labels.briefings import RENDER_ERRORS, SECTIONS, label
+from ..services.audit import Actor
+from ..services.briefings import data, packs
+from .options import find_organization
 
 briefings_cli = AppGroup("briefings", help="Briefing packs (PDF).")
 
@@ -30,9 +29,9 @@ briefings_cli = AppGroup("briefings", help="Briefing packs (PDF).")
               help="Render N fictional sample cases instead of the register (not recorded).")
 def render_command(org_ref: str, lang: str, out: str, sections: str, sample: int) -> None:
     """Render a pack of every case the organisation may see into FILE.pdf (recorded)."""
-    from ...models import BriefingPack, utcnow
-    from ...models.briefings import new_document_id
-    from ...services.briefings.samples import sample_cases, sample_events
+    from ..models import BriefingPack, utcnow
+    from ..models.briefings import new_document_id
+    from ..services.briefings.samples import sample_cases, sample_events
 
     org = find_organization(org_ref)
     chosen = [s for s in sections.split(",") if s in SECTIONS]

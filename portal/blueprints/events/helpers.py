@@ -23,6 +23,7 @@ def _size(num: int) -> str:
 
 def error_message(exc: EventError, event: Event | None = None) -> str:
     """The translated sentence for a refused operation."""
+    # Long because it is one table, a message per EventError code: clearer read as one list.
     p = exc.params
     messages = {
         "bad_kind": lambda: _("Choose one of the listed kinds of event."),

@@ -30,20 +30,21 @@ SEED = 42
 # Everything whose change makes a cached database stale.
 # What decides the generated data (not how it is queried: search/query.py and ranking.py
 # change no stored row, so editing them does not rebuild the data).
-FINGERPRINT_GLOBS = ("migrations/versions/*.py", "portal/services/generate*.py",
-                     "portal/services/name_variants.py", "portal/data/names.py",
+FINGERPRINT_GLOBS = ("migrations/versions/*.py", "portal/services/cases/generate.py",
+                     "portal/services/cases/labelled_set.py",
+                     "portal/services/cases/name_variants.py", "portal/data/names.py",
                      "portal/search/__init__.py", "portal/search/normalise.py",
                      "portal/search/filters.py", "portal/models/*.py", "bench/accounts.py")
 
 
 def sharing_exists() -> bool:
     """The sharing area (issue 4) is merged: partner grants can be made."""
-    return (ROOT / "portal" / "services" / "sharing.py").exists()
+    return (ROOT / "portal" / "services" / "sharing" / "grants.py").exists()
 
 
 def fingerprint(count: int, seed: int) -> str:
     digest = hashlib.sha256(f"{count}:{seed}".encode())
-    for pattern in FINGERPRINT_GLOBS + (("bench/grants.py", "portal/services/sharing.py")
+    for pattern in FINGERPRINT_GLOBS + (("bench/grants.py", "portal/services/sharing/grants.py")
                                         if sharing_exists() else ()):
         for path in sorted(ROOT.glob(pattern)):
             digest.update(path.name.encode())

@@ -24,7 +24,7 @@ def main(count: int = 2000) -> None:
     from portal.access import visible_events
     from portal.extensions import db
     from portal.models import Event, EventOrganization, Organization, User
-    from portal.services.event_calendar import build_calendar
+    from portal.services.events.calendar import build_calendar
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-events-"))
     app = create_app({"TESTING": True, "ENV_NAME": "testing", "INSTANCE_PATH": str(tmp),

@@ -38,8 +38,8 @@ def main() -> None:
     from portal import create_app
     from portal.extensions import db
     from portal.models import Case, Organization, User, utcnow
-    from portal.services import sharing
     from portal.services.audit import Actor
+    from portal.services.sharing import grants as sharing
 
     from . import data as bench_data
 

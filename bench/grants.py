@@ -2,8 +2,8 @@
 
     python -m bench.grants ACCOUNTS.json   (in the portal's environment, after bench.accounts)
 
-Grants are made through the portal's own service (portal.services.sharing.grant_access, the
-same validation, consent rules and audit entries as the sharing views), by the bench staff
+Grants are made through the portal's own service (portal.services.sharing.grants.grant_access,
+the same validation, consent rules and audit entries as the sharing views), by the bench staff
 account:
 
 * partner 01 (the one the load signs in as): a filter grant (a saved filter "governorate =
@@ -26,7 +26,7 @@ from datetime import timedelta
 from sqlalchemy import func, not_, select
 
 TARGET = 20_000
-CHUNK = 5000  # portal.services.sharing.MAX_REFERENCES
+CHUNK = 5000  # portal.services.sharing.grants.MAX_REFERENCES
 
 
 def make_grants(accounts_path: str) -> dict:
@@ -34,8 +34,8 @@ def make_grants(accounts_path: str) -> dict:
     from portal import access, create_app, refdata
     from portal.extensions import db
     from portal.models import Case, Organization, SavedFilter, User, utcnow
-    from portal.services import sharing
     from portal.services.audit import Actor
+    from portal.services.sharing import grants as sharing
 
     facts_in = json.load(open(accounts_path))
     app = create_app()

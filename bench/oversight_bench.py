@@ -69,8 +69,8 @@ def main(count: int = 500_000) -> None:
     from portal import create_app
     from portal.extensions import db
     from portal.models import Organization, User
-    from portal.services import access_report as report
-    from portal.services.alerts import cases_read_since
+    from portal.services.oversight import access_report as report
+    from portal.services.oversight.alerts import cases_read_since
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-oversight-"))
     uri = os.environ.get("PORTAL_BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"

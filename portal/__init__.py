@@ -51,11 +51,12 @@ def register_extensions(app: Flask) -> None:
     register_request_hooks(app)
     access.init_app(app)
     app.jinja_env.globals["demo_mode"] = app.config["DEMO_MODE"]
-    from . import labels
-    labels.register(app)
-    from . import oversight_labels
+    from .labels import accounts as account_labels
+    from .labels import oversight as oversight_labels
+    account_labels.register(app)
     oversight_labels.register(app)
-    from .services import alerts, case_changes
+    from .services.oversight import alerts
+    from .services.cases import changes as case_changes
     alerts.init_app(app)
     case_changes.init_app(app)
 

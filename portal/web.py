@@ -258,7 +258,7 @@ def _audit_object_refusal() -> None:
     a refused attempt: audited like a 403, with the object's public id when well formed
     (never the raw value: it may be anything, e.g. 10 kB of text)."""
     from .access import load_policy
-    from .services import alerts
+    from .services.oversight import alerts
     rule = load_policy().get(request.endpoint or "")
     if rule is None or rule.object is None:
         return
@@ -268,7 +268,7 @@ def _audit_object_refusal() -> None:
         db.session.rollback()
         if rule.object == "case":
             # Tells a refused case from a missing sub-object of a visible one, and raises
-            # the office's alert (services/alerts.py, issue 4).
+            # the office's alert (services/oversight/alerts.py, issue 4).
             alerts.record_case_refusal(uid, current_actor(), current_user, detail=detail)
         else:
             audit.record("authz_fail", current_actor(), object_type=rule.object,

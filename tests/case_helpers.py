@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from portal.services import case_records
 from portal.services.audit import Actor
-from portal.services.cases import create_case
+from portal.services.cases import records as case_records
+from portal.services.cases.register import create_case
 
 BASE = {"first_name_ar": "محمد", "father_name_ar": "أحمد", "family_name_ar": "الحلبي",
         "first_name_lat": "Mohammad", "father_name_lat": "Ahmad", "family_name_lat": "al-Halabi",

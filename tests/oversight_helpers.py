@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from portal.extensions import db
 from portal.models import utcnow
-from portal.services.sharing import GrantRequest, grant_access, revoke_grant
+from portal.services.sharing.grants import GrantRequest, grant_access, revoke_grant
 
 from .case_helpers import actor_of, add_source, make_case
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from portal import refdata
 from portal.extensions import db
-from portal.services import case_records
-from portal.services.cases import delete_case
+from portal.services.cases import records as case_records
+from portal.services.cases.register import delete_case
 
 from .case_helpers import actor_of, add_source, make_case
 from .sharing_helpers import make_grant

@@ -149,7 +149,7 @@ def test_b4_totp_bruteforce_limited(client, users, db, clock, security_report):
 
 
 def test_recovery_code_works_once(client, new_client, users, db, login):
-    from portal.services.accounts import regenerate_recovery_codes
+    from portal.services.accounts.credentials import regenerate_recovery_codes
     from portal.services.audit import Actor
     user = db.session.get(User, users["manager_a"].id)
     codes = regenerate_recovery_codes(user, actor=Actor.system())

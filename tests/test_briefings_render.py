@@ -11,7 +11,7 @@ import pytest
 
 from portal import create_app
 from portal.services.briefings.context import PackInfo, case_context, pack_context
-from portal.services.briefings.labels import SECTIONS
+from portal.labels.briefings import SECTIONS
 from portal.services.briefings.pdfcheck import BUNDLED_FONTS, inspect_pdf
 from portal.services.briefings.render import render_pack
 from portal.services.briefings.sandbox import get_pool

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from portal.models import AuditEvent, Case, NotDuplicate
-from portal.services.duplicates import duplicates_of
+from portal.services.cases.duplicates import duplicates_of
 
 from .case_helpers import add_source, make_case
 from .conftest import ON_POSTGRES, csrf_from, post_form

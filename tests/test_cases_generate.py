@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEvent, Case
 from portal.services.audit import Actor
-from portal.services.generate import generate_cases
+from portal.services.cases.generate import generate_cases
 
 
 def test_generated_cases_are_plausible_and_audited(db, tmp_path):
@@ -28,7 +28,7 @@ def test_generated_cases_are_plausible_and_audited(db, tmp_path):
 
 
 def test_same_seed_gives_the_same_names(app, db):
-    from portal.services import generate
+    from portal.services.cases import generate
     people_a = [(p.first, p.father, p.family) for p in
                 generate.generate_cases(30, 9, actor=Actor.system()).people]
     db.session.rollback()
@@ -42,6 +42,6 @@ def test_cli_generate_and_demo_loader(runner, db):
     result = runner.invoke(args=["cases", "generate", "--count", "25", "--seed", "1"])
     assert "Generated 25 cases" in result.output
     assert db.session.scalar(select(func.count(Case.id))) == 25
-    from portal.demo_cases import load_demo_cases
+    from portal.demo.cases import load_demo_cases
     load_demo_cases({}, {})  # the register has cases already: nothing added
     assert db.session.scalar(select(func.count(Case.id))) == 25

@@ -10,7 +10,7 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from portal.demo import DEMO_PASSWORD
+from portal.demo.accounts import DEMO_PASSWORD
 from portal.models import Event, Organization, OutboxMessage
 
 from .conftest import post_form, signed_in_csrf

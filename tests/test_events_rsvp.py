@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from portal.models import Event, OutboxMessage, Rsvp, User
 from portal.services.audit import Actor
-from portal.services.event_rsvp import respond, seat_summary
-from portal.services.events import EventError
+from portal.services.events.errors import EventError
+from portal.services.events.rsvp import respond, seat_summary
 
 from .conftest import post_form, table_counts
 from . import factories

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from portal.models import Case, RegisterEpoch, utcnow
-from portal.services import sharing
+from portal.services.sharing import grants as sharing
 
 from .case_helpers import actor_of, make_case
 from .sharing_helpers import consented_case, make_grant, shared
@@ -106,7 +106,7 @@ def test_totals_are_never_shared_between_organisations_or_filters(
 
 
 def test_deactivating_an_organisation_empties_its_total(client, db, users, orgs, login):
-    from portal.services import organizations
+    from portal.services.accounts import organizations
     case = consented_case(users["staff"], shared())
     make_grant(orgs["a"], "summary", [case])
     db.session.commit()

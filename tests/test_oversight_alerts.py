@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditEvent, Notice, OutboxMessage, ShareGrant, User
-from portal.services import alerts
+from portal.services.oversight import alerts
 
 from .conftest import post_form
 from .oversight_helpers import grant, shareable_case
@@ -226,7 +226,7 @@ def test_a_grant_revoked_while_an_export_streams_stops_it(app, client, users, lo
                                                           db, monkeypatch):
     """Each chunk after the first reads the grants afresh: a revocation during a long
     download stops it at the next chunk, and the end entry counts what had left."""
-    from portal.services import exports
+    from portal.services.cases import exports
 
     from .oversight_helpers import revoke
     monkeypatch.setattr(exports, "FIRST_CHUNK", 2)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from portal.services import case_records
-from portal.services.cases import update_case
+from portal.services.cases import records as case_records
+from portal.services.cases.register import update_case
 
 from .case_helpers import BASE, actor_of
 from .oversight_helpers import grant, shareable_case

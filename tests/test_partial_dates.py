@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from portal import partial_dates as pd
-from portal.services.case_rules import check_case, check_date, check_entry
+from portal.services.cases.rules import check_case, check_date, check_entry
 
 
 @pytest.mark.parametrize("text,stored", [("1987", "1987"), ("1987-6", "1987-06"),

@@ -113,7 +113,7 @@ def test_typo_still_finds_the_case(register):
 
 
 def test_the_index_follows_a_renamed_case(register, db):
-    from portal.services.cases import refresh_search_keys
+    from portal.services.cases.register import refresh_search_keys
     case = register["other"]
     case.first_name_ar, case.first_name_lat = "يامن", "Yamen"
     refresh_search_keys(case)

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from portal.models import Case
 from portal.search import query as search_query
 from portal.search.ranking import query_tokens
-from portal.services.cases import refresh_search_keys
+from portal.services.cases.register import refresh_search_keys
 
 from .case_helpers import make_case
 from .conftest import ON_POSTGRES

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 
 from portal.models import GrantCase, ShareGrant
-from portal.services import sharing
+from portal.services.sharing import grants as sharing
 
 from .case_helpers import actor_of
 from .conftest import ON_POSTGRES

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from portal import refdata
-from portal.demo import DEMO_PASSWORD
+from portal.demo.accounts import DEMO_PASSWORD
 from portal.models import Case, Organization, ShareGrant
-from portal.services import case_records
+from portal.services.cases import records as case_records
 
 from .case_helpers import actor_of
 from .conftest import post_form

@@ -235,7 +235,7 @@ def test_share_this_case_link_prefills_the_reference(client, db, users, login):
 
 
 def test_service_refuses_without_writing(db, users, orgs, app):
-    from portal.services import sharing
+    from portal.services.sharing import grants as sharing
     before = db.session.scalar(select(func.count(ShareGrant.id)))
     with pytest.raises(sharing.GrantInvalid) as exc:
         sharing.grant_access(sharing.GrantRequest(organization_id=orgs["a"].id, tier="office",

@@ -75,7 +75,7 @@ class Case(db.Model):
     internal_notes: Mapped[str] = mapped_column(Text, default="")
     arrest_circumstances: Mapped[str] = mapped_column(Text, default="")
 
-    # Derived from the timeline by services/cases.py (kept for lists and filters).
+    # Derived from the timeline by services/cases/register.py (kept for lists and filters).
     arrest_date: Mapped[str] = mapped_column(String(21), default="")
     # YYYYMMDD bounds of the arrest date; 0 when unknown, so "latest arrest first" sorts
     # the unknown last on both databases with a plain index scan.

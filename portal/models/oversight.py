@@ -95,7 +95,7 @@ class PartnerSubmission(db.Model):
 
 class CaseChange(db.Model):
     """A change partners may be told about: the status or the custody timeline of a case
-    changed at `at` (written by services/case_changes.py before each flush)."""
+    changed at `at` (written by services/cases/changes.py before each flush)."""
 
     __tablename__ = "case_changes"
     __table_args__ = (Index("ix_case_changes_case", "case_id", "at"),)

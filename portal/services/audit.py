@@ -32,7 +32,8 @@ class Actor:
 
 
 # Functions called with each event just appended, in the same transaction (the alerts of
-# services/alerts.py watch reads and refusals here). A listener may write, never commit.
+# services/oversight/alerts.py watch reads and refusals here). A listener may write, never
+# commit.
 LISTENERS: list[Callable[[AuditEvent, "Actor"], None]] = []
 
 

@@ -12,25 +12,17 @@ from sqlalchemy import delete, select
 from ... import crypto
 from ...extensions import db
 from ...models import UserSession
-from ...services import accounts, audit
-from ...services.accounts import AccountError
+from ...services import audit
+from ...services.accounts import authentication, credentials
+from ...services.accounts.users import AccountError
 from ...sessions import end_sessions
 from ...forms_common import EmptyForm
 from ...web import current_actor
+from ..auth.signin import start_session, stash_recovery_codes, take_recovery_codes
 from . import bp
 from .forms import ChangePasswordForm, ConfirmCodeForm, EndSessionForm, ProfileForm, ReauthForm
 
 REAUTH_SECONDS = 300
-
-
-def stash_recovery_codes(codes: list[str]) -> None:
-    """Keep new recovery codes (encrypted) in the session until they are shown, once."""
-    session["recovery_codes"] = crypto.encrypt(" ".join(codes), context=b"codes").hex()
-
-
-def take_recovery_codes() -> list[str] | None:
-    blob = session.pop("recovery_codes", None)
-    return crypto.decrypt(bytes.fromhex(blob), context=b"codes").split() if blob else None
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -50,7 +42,7 @@ def index():
     return render_template("account/index.html", form=form, sessions=sessions,
                            this_session=session.row_id, end_form=EndSessionForm(),
                            empty=EmptyForm(),
-                           codes_left=accounts.remaining_recovery_codes(current_user)), \
+                           codes_left=credentials.remaining_recovery_codes(current_user)), \
         422 if form.is_submitted() else 200
 
 
@@ -84,13 +76,13 @@ def end_other_sessions():
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not accounts.reauthenticate(current_user, password=form.password.data,
-                                       code=form.code.data, actor=current_actor()):
+        if not authentication.reauthenticate(current_user, password=form.password.data,
+                                             code=form.code.data, actor=current_actor()):
             db.session.commit()  # the failure counts towards the account's throttle
             form.code.errors.append(_("The current password or the code is not correct."))
         else:
-            accounts.change_password(current_user, new_password=form.new_password.data,
-                                     actor=current_actor())
+            credentials.change_password(current_user, new_password=form.new_password.data,
+                                        actor=current_actor())
             end_sessions(user_id=current_user.id, except_id=session.row_id)
             db.session.commit()
             flash(_("Your password was changed. Your other sessions were ended."), "success")
@@ -103,11 +95,11 @@ def second_factor():
     """Step 1 of a second-factor change: both factors again."""
     form = ReauthForm()
     if form.validate_on_submit():
-        if accounts.reauthenticate(current_user, password=form.password.data,
-                                   code=form.code.data, actor=current_actor()):
+        if authentication.reauthenticate(current_user, password=form.password.data,
+                                         code=form.code.data, actor=current_actor()):
             db.session.commit()  # the used code's step, so it cannot be replayed
             session["reauth_at"] = int(time.time())
-            session["new_totp"] = crypto.encrypt(accounts.new_totp_secret(),
+            session["new_totp"] = crypto.encrypt(credentials.new_totp_secret(),
                                                  context=b"enrol").hex()
             return redirect(url_for("account.enrol"))
         db.session.commit()  # the failure counts towards the account's throttle
@@ -123,13 +115,13 @@ def enrol():
     if not first and int(time.time()) - session.get("reauth_at", 0) > REAUTH_SECONDS:
         return redirect(url_for("account.second_factor"))
     if "new_totp" not in session:
-        session["new_totp"] = crypto.encrypt(accounts.new_totp_secret(), context=b"enrol").hex()
+        session["new_totp"] = crypto.encrypt(credentials.new_totp_secret(), context=b"enrol").hex()
     secret = crypto.decrypt(bytes.fromhex(session["new_totp"]), context=b"enrol")
     form = ConfirmCodeForm()
     if form.validate_on_submit():
         try:
-            codes = accounts.enrol_second_factor(current_user, secret=secret,
-                                                 code=form.code.data, actor=current_actor())
+            codes = credentials.enrol_second_factor(current_user, secret=secret,
+                                                    code=form.code.data, actor=current_actor())
         except AccountError:
             db.session.rollback()
             form.code.errors.append(_("This code does not match. Check the time on your phone "
@@ -140,14 +132,13 @@ def enrol():
             for key in ("new_totp", "reauth_at"):
                 session.pop(key, None)
             if first:  # more rights from here on: a new session id (fixation defence)
-                from ..auth.routes import start_session
                 start_session(current_user._get_current_object(), "full")
                 db.session.commit()
             session["auth"] = "full"
             stash_recovery_codes(codes)
             flash(_("Your second factor is set up. Your other sessions were ended."), "success")
             return redirect(url_for("account.recovery_codes"))
-    qr, key = accounts.provisioning(current_user, secret)
+    qr, key = credentials.provisioning(current_user, secret)
     return render_template("account/enrol.html", form=form, qr=qr, key=key, first=first), \
         422 if form.is_submitted() else 200
 
@@ -157,9 +148,9 @@ def recovery_codes():
     """Shows new recovery codes once; POST (with both factors) makes a new set."""
     form = ReauthForm()
     if form.validate_on_submit():
-        if accounts.reauthenticate(current_user, password=form.password.data,
-                                   code=form.code.data, actor=current_actor()):
-            stash_recovery_codes(accounts.regenerate_recovery_codes(
+        if authentication.reauthenticate(current_user, password=form.password.data,
+                                         code=form.code.data, actor=current_actor()):
+            stash_recovery_codes(credentials.regenerate_recovery_codes(
                 current_user, actor=current_actor()))
             db.session.commit()
             return redirect(url_for("account.recovery_codes"))

@@ -14,8 +14,8 @@ from ...access import (TIER_RANK, effective_tier, get_case_or_404, list_scope, r
                        redact_options)
 from ...extensions import db
 from ...search import filters as case_filters
-from ...services import cases as case_service
-from ...services import exports
+from ...services.cases import register as case_service
+from ...services.cases import exports
 from ...web import current_actor
 from . import bp
 

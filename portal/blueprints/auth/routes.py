@@ -5,30 +5,22 @@ from __future__ import annotations
 from flask import (current_app, flash, redirect, render_template, session,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ... import crypto
 from ...extensions import db, limiter
-from ...services import accounts, audit
-from ...services.accounts import AccountError, SignIn
-from ...sessions import enforce_session_limit
+from ...services import audit
+from ...services.accounts import authentication, credentials, invitations
+from ...services.accounts.authentication import SignIn
+from ...services.accounts.users import AccountError
 from ...web import current_actor
-from ..account.routes import stash_recovery_codes
 from . import bp
 from .forms import ActivationForm, LoginForm
+from .signin import start_session, stash_recovery_codes
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
-def start_session(user, level: str) -> None:
-    """A new server-side session id for a signed-in user (no fixation)."""
-    session.regenerate()
-    login_user(user, remember=False)
-    session["auth"] = level
-    session["org_id"] = user.organization_id
-    enforce_session_limit(user.id, current_app.config["SESSIONS_PER_USER"] - 1)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,10 +30,10 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = accounts.sign_in(form.email.data, form.password.data, form.code.data or "",
-                                  actor=current_actor())
+        result = authentication.sign_in(form.email.data, form.password.data, form.code.data or "",
+                                        actor=current_actor())
         if result.outcome in (SignIn.ok, SignIn.enrol):
-            accounts.rehash_if_needed(result.user, form.password.data)
+            authentication.rehash_if_needed(result.user, form.password.data)
             start_session(result.user, "full" if result.outcome is SignIn.ok else "enrol")
             db.session.commit()
             if result.outcome is SignIn.enrol:
@@ -75,21 +67,21 @@ def logout():
 @bp.route("/activate/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def activate(token: str):
-    invitation = accounts.invitation_for_token(token)
+    invitation = invitations.invitation_for_token(token)
     if invitation is None:
         return render_template("auth/link_invalid.html"), 404
     user = invitation.user
     # The key is kept (encrypted) in the server-side session until a code from it is confirmed.
     key = f"enrol:{invitation.id}"
     if key not in session:
-        session[key] = crypto.encrypt(accounts.new_totp_secret(), context=b"enrol").hex()
+        session[key] = crypto.encrypt(credentials.new_totp_secret(), context=b"enrol").hex()
     secret = crypto.decrypt(bytes.fromhex(session[key]), context=b"enrol")
     form = ActivationForm()
     if form.validate_on_submit():
         try:
-            codes = accounts.activate_account(invitation, password=form.password.data,
-                                              secret=secret, code=form.code.data,
-                                              actor=current_actor())
+            codes = invitations.activate_account(invitation, password=form.password.data,
+                                                 secret=secret, code=form.code.data,
+                                                 actor=current_actor())
         except AccountError as exc:
             if exc.code != "bad_code":
                 raise
@@ -102,7 +94,7 @@ def activate(token: str):
             stash_recovery_codes(codes)
             flash(_("Your account is ready."), "success")
             return redirect(url_for("account.recovery_codes"))
-    qr, spaced = accounts.provisioning(user, secret)
+    qr, spaced = credentials.provisioning(user, secret)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/activate.html", form=form, user=user, qr=qr, key=spaced,
                            purpose=invitation.purpose), status

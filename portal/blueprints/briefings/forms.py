@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField, T
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...services.briefings.labels import LANGUAGE_LABELS, SECTION_LABELS
+from ...labels.briefings import LANGUAGE_LABELS, SECTION_LABELS
 
 REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6}$")
 MAX_REFERENCES = 2000

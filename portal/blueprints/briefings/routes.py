@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
+from ...labels.briefings import LANGUAGE_LABELS, PACK_STATE_LABELS, RENDER_ERRORS, label
 from ...models import BriefingPack, Organization
 from ...services import audit
 from ...services.briefings import data, jobs, packs
-from ...services.briefings.labels import LANGUAGE_LABELS, PACK_STATE_LABELS, RENDER_ERRORS, label
 from ...web import current_actor
 from . import bp
 from .forms import GeneratePackForm, VerifyForm

@@ -2,6 +2,6 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-from . import curation, labels, records, routes, transfer  # noqa: E402,F401
+from . import curation, filters, records, routes, transfer  # noqa: E402,F401
 
-bp.record_once(labels.register)
+bp.record_once(filters.register)

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, SavedFilter
 from ...search import filters as case_filters
-from ...services import curation, duplicates
+from ...services.cases import curation, duplicates
 from ...web import current_actor
 from . import bp
 from .forms import FacilityForm, MergeForm, SavedFilterForm, reference_choices

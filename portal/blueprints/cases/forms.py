@@ -1,4 +1,4 @@
-"""Forms of the case register. Cross-field rules come from services/case_rules.py, so that
+"""Forms of the case register. Cross-field rules come from services/cases/rules.py, so that
 forms and the import refuse the same things with the same messages."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, Selec
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ... import refdata
+from ...labels import cases as labels
+from ...labels.sharing import TIER
 from ...models.cases import NAME_MAX, NOTE_MAX, TEXT_MAX
-from ...services.case_rules import check_case, check_date
-from . import labels
+from ...services.cases.rules import check_case, check_date
 
 LONG = _l("Too long.")
 
@@ -191,4 +192,4 @@ class ExportForm(FlaskForm):
     class Meta:
         csrf = False  # a GET download that changes nothing
 
-    tier = SelectField(_l("Detail"), choices=labels.choices(labels.TIER), default="detailed")
+    tier = SelectField(_l("Detail"), choices=labels.choices(TIER), default="detailed")

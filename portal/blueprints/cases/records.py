@@ -12,9 +12,9 @@ from ...access import get_case_or_404, redact
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Organization
-from ...services import case_records
-from ...services.case_rules import check_date
-from ...services.cases import CaseInvalid
+from ...services.cases import records as case_records
+from ...services.cases.register import CaseInvalid
+from ...services.cases.rules import check_date
 from ...web import current_actor
 from . import bp
 from .forms import EntryForm, SourceForm, SubmissionForm, reference_choices

@@ -21,9 +21,9 @@ from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, CaseConflict, Role, SavedFilter
 from ...search import filters as case_filters
-from ...services import cases as case_service
-from ...services.cases import CaseInvalid
-from ...services.duplicates import duplicates_of, find_duplicates
+from ...services.cases import register as case_service
+from ...services.cases.register import CaseInvalid
+from ...services.cases.duplicates import duplicates_of, find_duplicates
 from ...web import current_actor
 from . import bp
 from .forms import CaseForm, NewCaseForm

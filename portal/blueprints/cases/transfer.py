@@ -19,8 +19,8 @@ from ...access import list_scope, principal_of
 from ...extensions import db
 from ...search import filters as case_filters
 from ...search.query import apply_filters
-from ...services import exports, imports
-from ...services.import_format import COLUMNS, TEMPLATE_AR
+from ...services.cases import exports, imports
+from ...services.cases.import_format import COLUMNS, TEMPLATE_AR
 from ...web import current_actor
 from . import bp
 from .forms import ExportForm, ImportCommitForm, ImportForm

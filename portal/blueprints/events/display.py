@@ -96,7 +96,7 @@ def month_title(year: int, month: int) -> str:
 
 
 def register(app) -> None:
-    from ...event_labels import register as register_labels
+    from ...labels.events import register as register_labels
     register_labels(app)
     app.jinja_env.globals.update(local_time=local_time, local_iso=local_iso, zone_offset=zone_offset,
                                  same_local_day=same_local_day)

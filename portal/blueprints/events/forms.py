@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ... import timezones
-from ...event_labels import EVENT_KIND_LABELS, EVENT_LANGUAGES, RSVP_LABELS
+from ...labels.events import EVENT_KIND_LABELS, EVENT_LANGUAGES, RSVP_LABELS
 
 
 class MultiCheckboxField(SelectMultipleField):

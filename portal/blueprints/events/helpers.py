@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, union
 
 from ...access import visible_events
-from ...event_labels import EVENT_KIND_LABELS, event_status_label
 from ...extensions import db
+from ...labels.events import EVENT_KIND_LABELS, event_status_label
 from ...models import Event, EventOrganization, Organization
-from ...services.event_content import ALLOWED_TYPES
-from ...services.events import EventData, EventError
+from ...services.events.content import ALLOWED_TYPES
+from ...services.events.errors import EventError
+from ...services.events.lifecycle import EventData
 
 
 def _size(num: int) -> str:
@@ -22,6 +23,7 @@ def _size(num: int) -> str:
 
 def error_message(exc: EventError, event: Event | None = None) -> str:
     """The translated sentence for a refused operation."""
+    # Long because it is one table, a message per EventError code: clearer read as one list.
     p = exc.params
     messages = {
         "bad_kind": lambda: _("Choose one of the listed kinds of event."),

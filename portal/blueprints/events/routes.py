@@ -17,9 +17,9 @@ from ...access import EventAccess, event_access, get_event_or_404, visible_event
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import ACTIVE, Attendance, Event, utcnow
-from ...services import events as service
-from ...services.event_rsvp import seat_summary
-from ...services.events import EventError
+from ...services.events import lifecycle as service
+from ...services.events.errors import EventError
+from ...services.events.rsvp import seat_summary
 from ...web import current_actor
 from . import bp, display
 from .forms import EventForm, FilterForm, PostponeForm, ReasonForm

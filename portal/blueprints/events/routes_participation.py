@@ -10,9 +10,8 @@ from sqlalchemy import select
 from ...access import EventAccess, get_event_or_404
 from ...extensions import db
 from ...models import Attendance
-from ...services.event_rsvp import (follow_up_candidates, record_attendance, respond,
-                                    seat_summary)
-from ...services.events import EventError
+from ...services.events.errors import EventError
+from ...services.events.rsvp import follow_up_candidates, record_attendance, respond, seat_summary
 from ...web import current_actor
 from . import bp
 from .forms import AttendanceForm, RsvpForm

@@ -12,7 +12,7 @@ from ...access import MAX_ID, can_reach
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, Notice
-from ...services import alerts
+from ...services.oversight import alerts
 from ...web import current_actor
 from . import bp
 

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ...labels import ORG_KIND_LABELS
+from ...labels.accounts import ORG_KIND_LABELS
 
 
 class OrganizationForm(FlaskForm):

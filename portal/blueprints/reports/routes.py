@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ...access import visible_cases
 from ...extensions import db
 from ...models import Organization, Role, User
-from ...services import access_report as report
+from ...services.oversight import access_report as report
 from ...web import current_actor
 from . import bp
 

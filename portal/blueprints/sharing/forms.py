@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ...labels.sharing import GRANT_TIER, STATE
 from ...models.sharing import PURPOSE_MAX
-from ...services.sharing import GrantRequest
-from .labels import STATE, TIER
+from ...services.sharing.grants import GrantRequest
 
 
 def _int_or_zero(value) -> int:
@@ -28,7 +28,7 @@ class GrantForm(FlaskForm):
     # the view checks before validation, so validate_choice is off here.
     organization = SelectField(_l("Organisation"), coerce=_int_or_zero, choices=[],
                                validate_choice=False)
-    tier = SelectField(_l("Detail tier"), choices=list(TIER.items()), default="summary",
+    tier = SelectField(_l("Detail tier"), choices=list(GRANT_TIER.items()), default="summary",
                        validate_choice=False)
     purpose = TextAreaField(_l("Purpose"), validators=[DataRequired(
         message=_l("Say what the organisation needs these cases for.")),
@@ -73,5 +73,5 @@ class GrantFilterForm(FlaskForm):
                       validate_choice=False)
     state = SelectField(_l("State"), choices=[("", _l("Any"))] + list(STATE.items()),
                         default="active")
-    tier = SelectField(_l("Detail tier"), choices=[("", _l("Any"))] + list(TIER.items()),
+    tier = SelectField(_l("Detail tier"), choices=[("", _l("Any"))] + list(GRANT_TIER.items()),
                        default="")

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from ... import access
 from ...extensions import db
 from ...forms_common import EmptyForm
+from ...labels.sharing import GRANT_TIER, STATE, TIER_HINT, describe_filter
 from ...models import GRANT_TIERS, Case, Organization, ShareGrant, utcnow
-from ...services import sharing
+from ...services.sharing import grants as sharing
 from ...web import current_actor
 from . import bp
 from .forms import GrantFilterForm, GrantForm
-from .labels import STATE, TIER, TIER_HINT, describe_filter
 
 MAX_ID = 2**31 - 1
 PER_PAGE = 50
@@ -45,7 +45,7 @@ def get_partner_or_404(org_id: int) -> Organization:
 
 @bp.app_template_global()
 def grant_tier_label(tier: str) -> str:
-    return str(TIER.get(tier, tier))
+    return str(GRANT_TIER.get(tier, tier))
 
 
 @bp.app_template_global()

@@ -1,5 +1,5 @@
 """Forms of partner submissions and of the office's review. Field rules come from
-services/submissions.py, so the form and the service refuse the same things."""
+services/sharing/submissions.py, so the form and the service refuse the same things."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from ... import oversight_labels as labels
+from ...labels import cases as case_labels
+from ...labels import oversight as labels
 from ...models.case_records import TIMELINE_KINDS
 from ...models.cases import NAME_FIELDS, NAME_MAX, NOTE_MAX
-from ...services import submissions
-from ...services.case_rules import check_date
-from ..cases import labels as case_labels
+from ...services.cases.rules import check_date
+from ...services.sharing import submissions
 from ..cases.forms import reference_choices
 
 LONG = _l("Too long.")

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from ...access import get_submission_or_404, redact, submission_case_visible
 from ...extensions import db
 from ...models import PartnerSubmission
-from ...services import submissions
-from ...services.duplicates import find_duplicates
-from ...services.submissions import SubmissionInvalid
+from ...services.cases.duplicates import find_duplicates
+from ...services.sharing import submissions
+from ...services.sharing.submissions import SubmissionInvalid
 from ...web import current_actor
 from . import bp
 from .forms import AcceptForm, DeclineForm

@@ -11,8 +11,8 @@ from ...access import (effective_tier, get_case_or_404, get_submission_or_404, r
                        visible_cases, visible_submissions)
 from ...extensions import db
 from ...models import Case, PartnerSubmission
-from ...services import submissions
-from ...services.submissions import SubmissionInvalid
+from ...services.sharing import submissions
+from ...services.sharing.submissions import SubmissionInvalid
 from ...web import current_actor
 from . import bp
 from .forms import ProposeCaseForm, ProposeUpdateForm, _attach

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ...access import effective_tiers, redact
 from ...extensions import db
-from ...services import whats_new
+from ...services.sharing import whats_new
 from . import bp
 
 PER_PAGE = 50

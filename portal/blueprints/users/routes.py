@@ -11,10 +11,11 @@ from sqlalchemy import select
 from ...access import assignable_roles, can_manage_user
 from ...extensions import db
 from ...forms_common import EmptyForm
-from ...labels import role_label
+from ...labels.accounts import role_label
 from ...models import Organization, Role, User
-from ...services import accounts, audit
-from ...services.accounts import AccountError
+from ...services import audit
+from ...services.accounts import invitations, users
+from ...services.accounts.users import AccountError
 from ...sessions import end_sessions
 from ...web import current_actor
 from . import bp
@@ -63,9 +64,9 @@ def invite():
     if form.validate_on_submit():
         org = db.session.get(Organization, form.organization.data)
         try:
-            user = accounts.invite_user(org, email=form.email.data, name=form.name.data,
-                                        role=form.role.data, locale=form.locale.data,
-                                        link_template=_link_template(), actor=current_actor())
+            user = invitations.invite_user(org, email=form.email.data, name=form.name.data,
+                                           role=form.role.data, locale=form.locale.data,
+                                           link_template=_link_template(), actor=current_actor())
         except AccountError as exc:
             db.session.rollback()
             if exc.code == "email_taken" and current_user.role != Role.admin.value:
@@ -101,7 +102,7 @@ def set_role(user_id: int):
     form.role.choices = [(r, role_label(r)) for r in assignable_roles(current_user)]
     if form.validate_on_submit():
         try:
-            accounts.change_role(user, form.role.data, actor=current_actor())
+            users.change_role(user, form.role.data, actor=current_actor())
         except AccountError as exc:
             db.session.rollback()
             flash(ERRORS[exc.code](), "error")
@@ -124,7 +125,7 @@ def _guard_self(user: User) -> bool:
 def deactivate(user_id: int):
     user = get_user_or_404(user_id)
     if EmptyForm().validate_on_submit() and _guard_self(user):
-        accounts.set_active(user, False, actor=current_actor())
+        users.set_active(user, False, actor=current_actor())
         db.session.commit()
         flash(_("The account was deactivated and its sessions were ended."), "success")
     return redirect(url_for("users.detail", user_id=user.id))
@@ -134,7 +135,7 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     user = get_user_or_404(user_id)
     if EmptyForm().validate_on_submit():
-        accounts.set_active(user, True, actor=current_actor())
+        users.set_active(user, True, actor=current_actor())
         db.session.commit()
         flash(_("The account was reactivated."), "success")
     return redirect(url_for("users.detail", user_id=user.id))
@@ -145,7 +146,7 @@ def reset(user_id: int):
     """Admin-mediated reset: only after checking the person through a known channel."""
     user = get_user_or_404(user_id)
     if EmptyForm().validate_on_submit() and _guard_self(user):
-        accounts.reset_account(user, link_template=_link_template(), actor=current_actor())
+        invitations.reset_account(user, link_template=_link_template(), actor=current_actor())
         db.session.commit()
         flash(_("The account was reset. A new activation link, valid for 24 hours, was sent "
                 "to the person."), "success")

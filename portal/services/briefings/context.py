@@ -16,10 +16,12 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from ...labels.briefings import LANGUAGE_LABELS, SECTION_LABELS, label
+from ...labels.cases import KIND, SEX, SOURCE_KIND, STATUS
+from ...labels.events import EVENT_STATUS_LABELS
+from ...labels.sharing import TIER
 from .figures import summary_figures
 from .formatting import digits, event_time, number, partial_date, today
-from .labels import (EVENT_STATUS_LABELS, LANGUAGE_LABELS, SECTION_LABELS, SEX_LABELS,
-                     SOURCE_KIND_LABELS, STATUS_LABELS, TIER_LABELS, TIMELINE_LABELS, label)
 
 FONTS_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 TIERS = ("summary", "detailed", "identification", "office")
@@ -103,12 +105,12 @@ def _join(*parts) -> str:
 
 
 def _timeline_entry(entry: dict, lang: str) -> dict:
-    return {"kind": label(TIMELINE_LABELS, entry.get("kind")),
+    return {"kind": label(KIND, entry.get("kind")),
             "date": partial_date(entry.get("date"), lang),
             "estimated": bool(entry.get("estimated")), "place": _s(entry.get("place")),
             "facility": _named(entry.get("facility"), lang),
             "perpetrator": _named(entry.get("perpetrator"), lang), "unit": _s(entry.get("unit")),
-            "source": label(SOURCE_KIND_LABELS, entry.get("source_kind"))}
+            "source": label(SOURCE_KIND, entry.get("source_kind"))}
 
 
 def case_context(case: dict, position: int, lang: str) -> dict:
@@ -117,18 +119,18 @@ def case_context(case: dict, position: int, lang: str) -> dict:
     names = case.get("names") or {}
     out = {
         "anchor": f"case-{position}", "reference": _s(case.get("reference")),
-        "tier": tier, "tier_label": label(TIER_LABELS, tier),
+        "tier": tier, "tier_label": label(TIER, tier),
         "name_ar": _join(names.get("first_ar"), names.get("family_ar")),
         "name_lat": _join(names.get("first_lat"), names.get("family_lat")),
         "aliases": [_s(a) for a in case.get("aliases") or []],
-        "sex": label(SEX_LABELS, case.get("sex") or "unknown"),
+        "sex": label(SEX, case.get("sex") or "unknown"),
         "birth_year": digits(_s(case.get("birth_year")), lang),
         "governorate": _named(case.get("governorate"), lang),
         "arrest_month": partial_date(case.get("arrest_month"), lang),
         "perpetrator": _named(case.get("perpetrator"), lang),
         "facility": _named(case.get("facility"), lang),
-        "status": label(STATUS_LABELS, case.get("status")),
-        "status_key": case.get("status") if case.get("status") in STATUS_LABELS else "other",
+        "status": label(STATUS, case.get("status")),
+        "status_key": case.get("status") if case.get("status") in STATUS else "other",
         "narrative": _s(case.get("public_narrative")),
     }
     out["narrative_dir"] = text_dir(out["narrative"])

@@ -105,5 +105,5 @@ def saved_filters(user: User) -> list[tuple[int, str]]:
     shared with the office; partners none (saved filters belong to the office)."""
     if not user.is_office:
         return []
-    from ..sharing import usable_filters
+    from ..sharing.grants import usable_filters
     return [(f.id, f.name) for f in db.session.scalars(usable_filters(user.id))]

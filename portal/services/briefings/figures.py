@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 
 from flask_babel import gettext as _
 
+from ...labels.briefings import label
+from ...labels.cases import STATUS
 from .formatting import digits, number, year_of
-from .labels import STATUS_LABELS, label
 
 SMALL_CELL = 5
 TOP_CATEGORIES = 10
@@ -85,8 +86,8 @@ def summary_figures(cases: list[dict], lang: str) -> dict:
     """Counts by status, perpetrator party and facility, and arrests per year."""
     return {
         "total": shown(len(cases), lang),
-        "by_status": _distribution(cases, lambda c: label(STATUS_LABELS, c.get("status")),
-                                   lang, order=[str(v) for v in STATUS_LABELS.values()]),
+        "by_status": _distribution(cases, lambda c: label(STATUS, c.get("status")),
+                                   lang, order=[str(v) for v in STATUS.values()]),
         "by_perpetrator": _distribution(cases, lambda c: _named(c.get("perpetrator"), lang),
                                         lang),
         "by_facility": _distribution(cases, lambda c: _named(c.get("facility"), lang), lang),

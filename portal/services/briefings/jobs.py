@@ -22,6 +22,7 @@ from .packs import expire_packs, generate_pack
 
 log = logging.getLogger("portal.briefings")
 QUEUE = "portal-packs"
+RQ_JOB = "portal.services.briefings.rq_job.run_rq_job"  # imported by the worker only
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -65,17 +66,6 @@ def _run_in_thread(app: Flask, pack_id: int, actor: Actor) -> None:
             db.session.remove()
 
 
-def run_rq_job(pack_id: int, actor: tuple) -> None:
-    """The RQ job: build an app from the environment and generate the pack."""
-    from ... import create_app
-    app = create_app()
-    with app.app_context():
-        try:
-            run_pack(pack_id, Actor(*actor))
-        finally:
-            db.session.remove()
-
-
 def dispatch(pack: BriefingPack, actor: Actor) -> Future | None:
     """Start generating a committed, queued pack in the background."""
     app = current_app._get_current_object()
@@ -85,7 +75,7 @@ def dispatch(pack: BriefingPack, actor: Actor) -> Future | None:
         from rq import Queue
         timeout = int(app.config["PACK_WALL_SECONDS"]) + 120
         Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
-            run_rq_job, pack.id, astuple(actor), job_timeout=timeout,
+            RQ_JOB, pack.id, astuple(actor), job_timeout=timeout,
             result_ttl=0, failure_ttl=86400)
         return None
     global _executor

@@ -33,7 +33,7 @@ _ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR")
 
 
 class RenderError(RuntimeError):
-    """A pack could not be rendered; `code` is one of labels.RENDER_ERRORS."""
+    """A pack could not be rendered; `code` is one of labels.briefings.RENDER_ERRORS."""
 
     def __init__(self, code: str, detail: str = "", blocked: list[str] | None = None) -> None:
         super().__init__(f"{code}: {detail}" if detail else code)

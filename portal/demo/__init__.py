@@ -1,0 +1,28 @@
+"""Fictional demonstration data, loaded by `flask demo load`. Every name is invented; none is
+a real person.
+
+accounts.py   the demo organisations and accounts (their password is published)
+events.py     events of the coming weeks, with agendas and links
+cases.py      generated cases (the synthetic generator, fixed seed)
+sharing.py    share grants over those cases, and partner submissions
+"""
+
+from __future__ import annotations
+
+from .accounts import demo_logins, load_demo_accounts
+from .cases import load_demo_cases
+from .events import load_demo_events
+from .sharing import load_demo_sharing, load_demo_submissions
+
+# In this order: the grants are made on the demo cases, and the update a partner proposes is
+# about a case shared with it.
+LOADERS = (load_demo_events, load_demo_cases, load_demo_sharing, load_demo_submissions)
+
+
+def load_demo() -> list[tuple[str, str, str]]:
+    """Create the demo organisations, accounts and each area's data (idempotent); return the
+    logins."""
+    orgs, users = load_demo_accounts()
+    for loader in LOADERS:
+        loader(orgs, users)
+    return demo_logins()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from portal.extensions import db
 from portal.models import OutboxMessage
-from portal.services import accounts
+from portal.services.accounts import invitations
 from portal.services.audit import Actor
 from sqlalchemy import select
 
@@ -104,7 +104,7 @@ def build(base_url: str) -> World:
                                           name="Hala Manager" if lang == "en" else "هالة المديرة",
                                           preferred_locale=lang).email
         run.invitee = f"new.{tag}@cedar.test"
-        accounts.invite_user(partner, email=run.invitee,
+        invitations.invite_user(partner, email=run.invitee,
                              name="Sami Newcomer" if lang == "en" else "سامي الجديد",
                              role="partner_viewer", locale=lang,
                              link_template=base_url + "/auth/activate/TOKEN", actor=actor)

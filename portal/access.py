@@ -51,6 +51,7 @@ class Rule:
     methods: frozenset[str] = frozenset({"GET"})
     object: str | None = None  # "case", "event", "pack", ...: denial is a 404
     audit: str | None = None  # the audit event the endpoint writes, if any
+    token: str | None = None  # API v1: the token scope it needs (never a session; issue 16)
 
 
 def _parse_roles(value) -> frozenset[str]:
@@ -76,7 +77,9 @@ def load_policy() -> dict[str, Rule]:
                 endpoint=endpoint, public=bool(spec.get("public")),
                 roles=_parse_roles(spec.get("roles")),
                 methods=frozenset(m.upper() for m in spec.get("methods", ["GET"])),
-                object=spec.get("object"), audit=spec.get("audit"))
+                object=spec.get("object"), audit=spec.get("audit"), token=spec.get("token"))
+            if rules[endpoint].token and (rules[endpoint].roles or rules[endpoint].public):
+                raise ValueError(f"{endpoint}: a token endpoint has no roles and is not public")
     return rules
 
 
@@ -99,6 +102,8 @@ def enforce_policy():
         abort(403)  # unclassified endpoints are closed (test A1 fails the suite on them)
     if rule.public:
         return None
+    if rule.token:
+        return None  # API v1: the blueprint authenticates the bearer token (api_v1/auth.py)
     if not current_user.is_authenticated:
         if _wants_json():
             abort(401)
@@ -826,6 +831,36 @@ def submission_case_visible(sub) -> bool:
     if sub.case_id is None:
         return False
     return sub.case_id in effective_tiers_for_org(sub.organization_id, [sub.case_id])
+
+
+# === Partner API v1 (issue 16): the sync feed's view of an organisation's subset ============
+
+def sync_snapshot(user, f, case_ids=None) -> dict[int, tuple[str, int, str]]:
+    """{case id: (uid, version, tier)} of the live cases `user` (a partner principal) sees
+    that match the list filter `f` (without a name search), in one query: what an
+    incremental sync compares with what it last delivered. `case_ids`: only among these."""
+    scope = ListScope(user, f)
+    if scope.coverage is None or scope.coverage.empty:
+        return {}
+    from .search.query import apply_filters
+    stmt = apply_filters(scope.cases, replace(scope.filter, q=""), with_name=False)
+    stmt = stmt.with_only_columns(Case.id, Case.uid, Case.version, _tier_rank(scope.coverage))
+    if case_ids is not None:
+        case_ids = list(case_ids)
+        if not case_ids:
+            return {}
+        stmt = stmt.where(Case.id.in_(case_ids))
+    return {row[0]: (row[1], row[2], TIERS[row[3]]) for row in db.session.execute(stmt)}
+
+
+def active_grants_of_org(org) -> list[ShareGrant]:
+    """The organisation's active grants (what its partner systems may read about them)."""
+    return list(db.session.scalars(
+        select(ShareGrant).join(Organization, Organization.id == ShareGrant.organization_id)
+        .where(ShareGrant.organization_id == _org_id(org), ShareGrant.revoked_at.is_(None),
+               ShareGrant.expires_at > utcnow(), Organization.active.is_(True),
+               Organization.kind != "office", ShareGrant.tier.in_(GRANTABLE))
+        .order_by(ShareGrant.id)))
 
 
 def init_app(app: Flask) -> None:

@@ -126,6 +126,10 @@ def _handle_http(exc: HTTPException):
     allow_writes()  # an error page may audit: end a read-only view's transaction
     if exc.code is None or exc.code < 400:
         return exc
+    if request.path.startswith("/api/v1/"):  # the partner API: problem details (issue 16)
+        from .blueprints.api_v1.problems import from_http
+        db.session.rollback()
+        return from_http(exc)
     if exc.code == 403 and current_user.is_authenticated:
         _audit_refusal("authz_fail", exc.code)
     elif exc.code == 404 and current_user.is_authenticated:
@@ -200,6 +204,9 @@ def _handle_db_down(exc: OperationalError):
     allow_writes()  # an error page may audit: end a read-only view's transaction
     db.session.rollback()
     log.error("database unavailable: %s", type(exc.orig).__name__)
+    if request.path.startswith("/api/v1/"):
+        from .blueprints.api_v1.problems import problem
+        return problem(503, "unavailable", headers={"Retry-After": "30"})
     resp = app_response(error_page(503))
     resp.headers["Retry-After"] = "30"
     return resp
@@ -215,6 +222,9 @@ def _handle_unexpected(exc: Exception):
     db.session.rollback()
     log.error("unhandled error in %s (request %s)", request.endpoint, request_id(),
               exc_info=original)
+    if request.path.startswith("/api/v1/"):
+        from .blueprints.api_v1.problems import problem
+        return problem(500, "server_error")
     return error_page(500)
 
 

@@ -80,6 +80,12 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, account, users, organizations, cases, sharing, events, briefings,
                    api, reports, notices, submissions, updates):
         app.register_blueprint(module.bp)
+    from .blueprints import api_tokens, api_v1
+    from .extensions import csrf
+    app.register_blueprint(api_tokens.bp)
+    # Exempt from CSRF only because it never reads a cookie: bearer tokens alone (issue 16).
+    csrf.exempt(api_v1.bp)
+    app.register_blueprint(api_v1.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -25,6 +25,9 @@ from .extensions import db
 from .models import Organization, User, UserSession, utcnow
 
 
+API_PREFIX = "/api/v1/"  # bearer tokens only: no session is opened or saved there
+
+
 def sid_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -75,6 +78,8 @@ def _address_tag(app: Flask, address: str) -> str:
 class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request) -> ServerSession:
         raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if request.path.startswith(API_PREFIX):
+            return ServerSession()  # a cookie never authenticates the API (issue 16)
         if not raw or len(raw) > 100:
             return ServerSession()
         if request.url_rule is None and request.routing_exception is None:
@@ -112,6 +117,8 @@ class ServerSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: ServerSession, response) -> None:
         name = app.config["SESSION_COOKIE_NAME"]
+        if request.path.startswith(API_PREFIX):
+            return  # nothing to save, and a browser's cookie is left alone
         # Whatever the view did not commit is discarded, as at teardown; the session row is
         # then written in its own short transaction.
         allow_writes()

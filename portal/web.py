@@ -159,10 +159,10 @@ def _static_urls(assets: StaticAssets):
 
 
 # Pages are gzip-compressed, except those that carry a secret shown once (the TOTP key at
-# activation and enrolment, recovery codes): compression with a secret and reflected input in
-# the same response is what BREACH exploits. CSRF tokens are re-signed with a timestamp on
+# activation and enrolment, recovery codes, a new API token): compression with a secret and
+# reflected input in the same response is what BREACH exploits. CSRF tokens are re-signed with a timestamp on
 # every page, so they do not stay the same across the many requests such an attack needs.
-_NO_COMPRESS_BLUEPRINTS = {"auth", "account"}
+_NO_COMPRESS_BLUEPRINTS = {"auth", "account", "api_tokens"}
 _COMPRESS_TYPES = {"text/html", "application/json", "text/calendar", "text/plain"}
 
 
@@ -218,6 +218,10 @@ def _handle_http(exc: HTTPException):
     allow_writes()  # an error page may audit: end a read-only view's transaction
     if exc.code is None or exc.code < 400:
         return exc
+    if request.path.startswith("/api/v1/"):  # the partner API: problem details (issue 16)
+        from .blueprints.api_v1.problems import from_http
+        db.session.rollback()
+        return from_http(exc)
     if exc.code == 403 and current_user.is_authenticated:
         _audit_refusal("authz_fail", exc.code)
     elif exc.code == 404 and current_user.is_authenticated:
@@ -292,6 +296,9 @@ def _handle_db_down(exc: OperationalError):
     allow_writes()  # an error page may audit: end a read-only view's transaction
     db.session.rollback()
     log.error("database unavailable: %s", type(exc.orig).__name__)
+    if request.path.startswith("/api/v1/"):
+        from .blueprints.api_v1.problems import problem
+        return problem(503, "unavailable", headers={"Retry-After": "30"})
     resp = app_response(error_page(503))
     resp.headers["Retry-After"] = "30"
     return resp
@@ -307,6 +314,9 @@ def _handle_unexpected(exc: Exception):
     db.session.rollback()
     log.error("unhandled error in %s (request %s)", request.endpoint, request_id(),
               exc_info=original)
+    if request.path.startswith("/api/v1/"):
+        from .blueprints.api_v1.problems import problem
+        return problem(500, "server_error")
     return error_page(500)
 
 

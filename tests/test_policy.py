@@ -87,6 +87,9 @@ def test_a2_a8_authz_matrix_and_no_writes_on_get(app, db, users, login, new_clie
                 failures.append(where)
             elif spec.public:
                 pass
+            elif spec.token:  # API v1: a session never authenticates it (test_api_v1_matrix)
+                if status != 401 or response.mimetype != "application/problem+json":
+                    failures.append(where + " (a session reached a token endpoint)")
             elif name == "anonymous":
                 if not (status == 401 or (status == 302 and "/auth/login" in location)):
                     failures.append(where + " (anonymous not sent to sign-in)")

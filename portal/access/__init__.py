@@ -2,7 +2,7 @@
 
 Every endpoint is classified in the policy table (portal/policy/*.yaml, one file per area),
 and the before-request hook denies anything unclassified (policy.py). Visibility of cases,
-events, submissions and packs is decided only in this package (issue 4, sharing), one module
+events, submissions and packs is decided only in this package, one module
 per question:
 
   policy.py       who may reach which endpoint; roles; who may manage which account
@@ -12,9 +12,11 @@ per question:
   scopes.py       what a case list shows one user for one filter: ListScope
   events.py       which events a user sees and what they may do with one
   submissions.py  which partner submissions a user sees
+  sync.py         what a partner system may hold: the partner API's snapshot of a subset
 
 Imports inside the package point one way: policy and coverage import no other module of it;
-cases, redaction, events and submissions build on them; scopes builds on cases. Callers
+cases, redaction, events and submissions build on them; scopes builds on cases; sync on
+scopes. Callers
 import from the package (`from portal.access import redact`), which re-exports every name
 below.
 """
@@ -33,6 +35,7 @@ from .policy import (ALL_ROLES, ENROLMENT_ENDPOINTS, OFFICE_ROLES, PARTNER_ROLES
 from .redaction import case_consent, redact, redact_options
 from .scopes import ListScope, list_scope, summary_names_match
 from .submissions import get_submission_or_404, submission_case_visible, visible_submissions
+from .sync import active_grants_of_org, sync_snapshot
 
 __all__ = [
     # policy
@@ -56,4 +59,6 @@ __all__ = [
     "visible_events_for_org",
     # submissions
     "get_submission_or_404", "submission_case_visible", "visible_submissions",
+    # sync
+    "active_grants_of_org", "sync_snapshot",
 ]

@@ -38,6 +38,7 @@ class Rule:
     methods: frozenset[str] = frozenset({"GET"})
     object: str | None = None  # "case", "event", "pack", ...: denial is a 404
     audit: str | None = None  # the audit event the endpoint writes, if any
+    token: str | None = None  # API v1: the token scope it needs (never a session)
 
 
 def _parse_roles(value) -> frozenset[str]:
@@ -63,7 +64,9 @@ def load_policy() -> dict[str, Rule]:
                 endpoint=endpoint, public=bool(spec.get("public")),
                 roles=_parse_roles(spec.get("roles")),
                 methods=frozenset(m.upper() for m in spec.get("methods", ["GET"])),
-                object=spec.get("object"), audit=spec.get("audit"))
+                object=spec.get("object"), audit=spec.get("audit"), token=spec.get("token"))
+            if rules[endpoint].token and (rules[endpoint].roles or rules[endpoint].public):
+                raise ValueError(f"{endpoint}: a token endpoint has no roles and is not public")
     return rules
 
 
@@ -86,6 +89,8 @@ def enforce_policy():
         abort(403)  # unclassified endpoints are closed (test A1 fails the suite on them)
     if rule.public:
         return None
+    if rule.token:
+        return None  # API v1: the blueprint authenticates the bearer token (api_v1/auth.py)
     if not current_user.is_authenticated:
         if _wants_json():
             abort(401)

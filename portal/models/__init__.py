@@ -1,5 +1,6 @@
 """All models, re-exported so that Alembic and the services see one metadata."""
 
+from .api_tokens import API_SCOPES, ApiToken, SyncEntry, SyncFeed
 from .audit import AuditEvent, AuditHead
 from .base import OrgKind, Role, utcnow
 from .events import (ACTIVE, PUBLISHED, AgendaItem, Attendance, CalendarToken, Event,
@@ -16,6 +17,7 @@ from .sharing import GRANT_TIERS, GrantCase, RegisterEpoch, ShareGrant
 from .users import Invitation, LoginThrottle, RecoveryCode, User
 
 __all__ = [
+    "API_SCOPES", "ApiToken", "SyncEntry", "SyncFeed",
     "ACTIVE", "PUBLISHED", "AgendaItem", "Attendance", "CalendarToken", "Event", "EventChange",
     "EventKind", "EventOrganization", "EventStatus", "Material", "Rsvp", "BriefingPack", "PackStatus",
     "AuditEvent", "AuditHead", "Case", "CaseConflict", "CaseTag", "District", "Facility",

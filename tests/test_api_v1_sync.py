@@ -195,3 +195,22 @@ def test_api_reads_raise_the_bulk_read_alert(app, client, db, world, token_a):
     pull(client, token_a)
     notice = db.session.scalar(select(Notice).where(Notice.kind == "bulk_reads"))
     assert notice is not None and notice.organization_id == world["grant_a"].organization_id
+
+
+def test_reads_through_a_token_that_staff_made_raise_the_alert_too(app, client, db, world,
+                                                                   users, orgs):
+    """The token reads for the partner organisation, whoever created it."""
+    app.config["ALERT_READS_PER_HOUR"] = 5
+    token = make_token(orgs["a"], users["staff"])
+    pull(client, token)
+    notice = db.session.scalar(select(Notice).where(Notice.kind == "bulk_reads"))
+    assert notice is not None and notice.user_id == users["staff"].id
+    assert notice.organization_id == orgs["a"].id
+
+
+def test_staff_reading_in_the_portal_is_not_alerted_on(app, client, db, world, users, login):
+    app.config["ALERT_READS_PER_HOUR"] = 2
+    login(users["staff"])
+    for case in world["a_cases"][:4]:
+        assert client.get(f"/cases/{case.uid}").status_code == 200
+    assert db.session.scalar(select(Notice).where(Notice.kind == "bulk_reads")) is None

@@ -41,12 +41,17 @@ REFUSAL_ACTION = "authz_fail"
 
 
 def _partner(actor: Actor) -> User | None:
-    """The acting account when it belongs to a partner organisation (office work is never
-    alerted on); None for the office, the system and anonymous requests."""
+    """The acting account when it acts for a partner organisation: a partner's account, or
+    an office account whose API token belongs to a partner (the token's organisation is the
+    actor's). Office work is never alerted on; None for the system and anonymous requests."""
     if actor is None or actor.user_id is None:
         return None
     user = db.session.get(User, actor.user_id)  # already loaded for the request
-    return None if user is None or user.is_office else user
+    if user is None:
+        return None
+    if user.is_office and actor.org_id in (None, user.organization_id):
+        return None
+    return user
 
 
 def watch(event: AuditEvent, actor: Actor) -> None:
@@ -64,10 +69,12 @@ def watch(event: AuditEvent, actor: Actor) -> None:
             _raise(user, "refused_case", now=event.ts, actor=actor, case_id=case_id)
 
 
-def cases_read_since(user_id: int, since: datetime) -> int:
-    """Cases an account opened (distinct) or downloaded (packs, exports) since `since`."""
+def cases_read_since(user_id: int, since: datetime, *, org_id: int | None = None) -> int:
+    """Cases an account opened (distinct) or downloaded (packs, exports) since `since`;
+    with `org_id`, only what it read for that organisation (an office account's token)."""
     mine = (AuditEvent.actor_id == user_id, AuditEvent.ts >= since,
-            AuditEvent.outcome == "success")
+            AuditEvent.outcome == "success",
+            *((AuditEvent.actor_org_id == org_id,) if org_id is not None else ()))
     opened = db.session.scalar(select(func.count(distinct(AuditEvent.object_id))).where(
         *mine, AuditEvent.action == OPEN_ACTION, AuditEvent.object_type == "case")) or 0
     in_packs = db.session.scalar(
@@ -93,7 +100,8 @@ def _check_bulk_reads(user: User, now: datetime, actor: Actor) -> None:
     threshold = current_app.config["ALERT_READS_PER_HOUR"]
     if not threshold:
         return
-    count = cases_read_since(user.id, now - HOUR)
+    count = cases_read_since(user.id, now - HOUR,
+                             org_id=actor.org_id if user.is_office else None)
     if count >= threshold:
         _raise(user, "bulk_reads", now=now, actor=actor, count=count)
 
@@ -111,13 +119,14 @@ def _raise(user: User, kind: str, *, now: datetime, actor: Actor, count: int | N
         return notice
     if case_id is not None and db.session.get(Case, case_id) is None:
         case_id = None
-    notice = Notice(kind=kind, user_id=user.id, organization_id=user.organization_id,
+    notice = Notice(kind=kind, user_id=user.id,
+                    organization_id=actor.org_id or user.organization_id,
                     case_id=case_id, count=count or 1, created_at=now, last_at=now)
     db.session.add(notice)
     db.session.flush()
     audit.record("alert_raised", Actor(None, None, request_id=actor.request_id),
                  object_type="notice", object_id=notice.id,
-                 detail={"kind": kind, "user": user.id, "org": user.organization_id})
+                 detail={"kind": kind, "user": user.id, "org": notice.organization_id})
     _mail_office(notice)
     log.warning("Notice %s (%s) raised about user %s", notice.id, kind, user.id)
     return notice

@@ -18,6 +18,7 @@ from ...models import Case, SavedFilter
 from ...search import filters as case_filters
 from ...services.cases import curation, duplicates
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp
 from .forms import FacilityForm, MergeForm, SavedFilterForm, reference_choices
 from .routes import language
@@ -65,14 +66,11 @@ def filter_save():
     params, errors = case_filters.parse(json.loads(form.params.data or "{}")
                                         if _json_ok(form.params.data) else {"sort": "?"})
     if form.validate_on_submit() and not errors:
-        try:
+        with commit_or_report(curation.FilterNameTaken, lambda exc: flash(
+                _("You already have a filter with this name."), "error")) as outcome:
             curation.save_filter(current_user.id, form.name.data, params.params(),
                                  actor=current_actor())
-        except curation.FilterNameTaken:
-            db.session.rollback()
-            flash(_("You already have a filter with this name."), "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The filter was saved."), "success")
     else:
         flash(_("Not saved: give the filter a name of at most 100 characters."), "error")

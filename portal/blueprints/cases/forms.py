@@ -30,7 +30,10 @@ def reference_choices(table: str, language: str, blank=_l("— not known —")) 
     return [(0, blank)] + [(r["id"], refdata.label(r, language)) for r in rows]
 
 
-class CaseForm(FlaskForm):
+class PersonFields(FlaskForm):
+    """The names and person fields of a case, shared by the register's form and a partner's
+    proposal (rendered by cases/_person_fields.html)."""
+
     first_name_ar = _name(_l("First name (Arabic)"))
     father_name_ar = _name(_l("Father's name (Arabic)"))
     family_name_ar = _name(_l("Family name (Arabic)"))
@@ -45,6 +48,13 @@ class CaseForm(FlaskForm):
     governorate_id = SelectField(_l("Governorate of origin"), coerce=int)
     district_id = SelectField(_l("District"), coerce=int)
     status = SelectField(_l("Current status"), choices=labels.choices(labels.STATUS))
+
+    def setup_places(self, language: str) -> None:
+        self.governorate_id.choices = reference_choices("governorates", language)
+        self.district_id.choices = reference_choices("districts", language)
+
+
+class CaseForm(PersonFields):
     public_narrative = TextAreaField(_l("Public narrative"),
                                      validators=[Length(max=TEXT_MAX, message=LONG)])
     arrest_circumstances = TextAreaField(_l("Circumstances of arrest"),
@@ -55,8 +65,7 @@ class CaseForm(FlaskForm):
     version = HiddenField()
 
     def setup(self, language: str) -> "CaseForm":
-        self.governorate_id.choices = reference_choices("governorates", language)
-        self.district_id.choices = reference_choices("districts", language)
+        self.setup_places(language)
         return self
 
     def data_dict(self) -> dict:

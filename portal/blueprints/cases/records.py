@@ -16,6 +16,7 @@ from ...services.cases import records as case_records
 from ...services.cases.register import CaseInvalid
 from ...services.cases.rules import check_date
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp
 from .forms import EntryForm, SourceForm, SubmissionForm, reference_choices
 from .routes import form_errors_from, language
@@ -59,13 +60,9 @@ def _save_entry(uid: str, entry_id: int | None):
     entry = _child(case.timeline, entry_id) if entry_id else None
     form = _entry_form(case, entry)
     if form.validate_on_submit():
-        try:
+        with commit_or_report(CaseInvalid, lambda exc: form_errors_from(form, exc)) as outcome:
             case_records.save_entry(case, _entry_data(form), actor=current_actor(), entry=entry)
-        except CaseInvalid as exc:
-            db.session.rollback()
-            form_errors_from(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The timeline was saved."), "success")
             return _back(case)
     return render_template("cases/entry_form.html", form=form, case=redact(case, "summary"),
@@ -123,14 +120,10 @@ def _save_source(uid: str, source_id: int | None):
     source = _child(case.sources, source_id) if source_id else None
     form = _source_form(source)
     if form.validate_on_submit():
-        try:
+        with commit_or_report(CaseInvalid, lambda exc: form_errors_from(form, exc)) as outcome:
             case_records.save_source(case, _source_data(form), actor=current_actor(),
                                      source=source)
-        except CaseInvalid as exc:
-            db.session.rollback()
-            form_errors_from(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The source was saved. Contact details are stored encrypted."), "success")
             return _back(case)
     return render_template("cases/source_form.html", form=form, case=redact(case, "summary"),
@@ -167,14 +160,10 @@ def _save_submission(uid: str, submission_id: int | None):
         data = {name: (getattr(form, name).data or "").strip()
                 for name in ("body", "date", "reference", "answer")}
         data["date"] = check_date(data["date"])[0] or data["date"]
-        try:
+        with commit_or_report(CaseInvalid, lambda exc: form_errors_from(form, exc)) as outcome:
             case_records.save_submission(case, data, actor=current_actor(),
                                          submission=submission)
-        except CaseInvalid as exc:
-            db.session.rollback()
-            form_errors_from(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The submission was saved."), "success")
             return _back(case)
     return render_template("cases/submission_form.html", form=form,

@@ -25,6 +25,7 @@ from ...services.cases import register as case_service
 from ...services.cases.register import CaseInvalid
 from ...services.cases.duplicates import duplicates_of, find_duplicates
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp
 from .forms import CaseForm, NewCaseForm
 
@@ -76,13 +77,9 @@ def create():
         data = form.data_dict()
         duplicates = find_duplicates(data)
         if not duplicates or form.confirmed.data == "yes":
-            try:
+            with commit_or_report(CaseInvalid, lambda exc: form_errors_from(form, exc)) as outcome:
                 case = case_service.create_case(data, actor=current_actor(), arrest=form.arrest())
-            except CaseInvalid as exc:
-                db.session.rollback()
-                form_errors_from(form, exc)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(_("The case %(ref)s was created.", ref=case.reference), "success")
                 return redirect(url_for("cases.detail", uid=case.uid))
         db.session.rollback()
@@ -144,18 +141,15 @@ def edit(uid: str):
     if form.validate_on_submit():
         data = form.data_dict()
         try:
-            case_service.update_case(case, data, expected_version=int(form.version.data or 0),
-                                     actor=current_actor())
+            with commit_or_report(CaseInvalid, lambda exc: form_errors_from(form, exc)) as outcome:
+                case_service.update_case(case, data, actor=current_actor(),
+                                         expected_version=int(form.version.data or 0))
         except CaseConflict as exc:
             db.session.rollback()
             return render_template("cases/conflict.html", case=redact(exc.case, "office"),
                                    changed=exc.changed, mine=data, saved=exc.case,
                                    form=form), 409
-        except CaseInvalid as exc:
-            db.session.rollback()
-            form_errors_from(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The case was saved."), "success")
             return redirect(url_for("cases.detail", uid=case.uid))
     return render_template("cases/form.html", form=form, case=redact(case, "summary"),

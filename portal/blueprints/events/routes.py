@@ -21,6 +21,7 @@ from ...services.events import lifecycle as service
 from ...services.events.errors import EventError
 from ...services.events.rsvp import seat_summary
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp, display
 from .forms import EventForm, FilterForm, PostponeForm, ReasonForm
 from .helpers import (apply_error, apply_filters, event_data, fill_event_form, filter_args,
@@ -111,14 +112,10 @@ def _flash_overlaps(event: Event) -> None:
 def create():
     form = _event_form()
     if form.validate_on_submit():
-        try:
+        with commit_or_report(EventError, lambda exc: apply_error(form, exc)) as outcome:
             event = service.create_event(event_data(form, form.organizer.data),
                                          actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The event was scheduled. The invited organisations were told."), "success")
             _flash_overlaps(event)
             return redirect(url_for("events.detail", event_id=event.id))
@@ -130,14 +127,10 @@ def create():
 def propose():
     form = _event_form(office=False)
     if form.validate_on_submit():
-        try:
+        with commit_or_report(EventError, lambda exc: apply_error(form, exc)) as outcome:
             event = service.propose_event(event_data(form, current_user.organization_id),
                                           actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Your proposal was sent to the office, which will confirm or decline it."),
                   "success")
             _flash_overlaps(event)
@@ -167,14 +160,10 @@ def edit(event_id: int):
     event = get_event_or_404(event_id, need=EventAccess.manage)
     form = _event_form(event)
     if form.validate_on_submit():
-        try:
+        with commit_or_report(EventError, lambda exc: apply_error(form, exc, event)) as outcome:
             changed = service.update_event(event, event_data(form, form.organizer.data),
                                            actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc, event)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Saved. The invited organisations were told of the change.") if changed
                   else _("Nothing was changed."), "success")
             if changed:
@@ -192,14 +181,10 @@ def postpone(event_id: int):
         form.fill_when(event.starts_at, event.ends_at, event.timezone)
     zone_field_choices(form.timezone, event.timezone)
     if form.validate_on_submit():
-        try:
+        with commit_or_report(EventError, lambda exc: apply_error(form, exc, event)) as outcome:
             service.postpone_event(event, form.starts_at, form.ends_at, form.timezone.data,
                                    form.reason.data or "", actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc, event)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The event was postponed. The invited organisations were told."),
                   "success")
             return redirect(url_for("events.detail", event_id=event.id))
@@ -211,13 +196,9 @@ def _reason_action(event_id: int, action, template: str, done: str):
     event = get_event_or_404(event_id, need=EventAccess.manage)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_report(EventError, lambda exc: apply_error(form, exc, event)) as outcome:
             action(event, form.reason.data or "", actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc, event)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(done, "success")
             return redirect(url_for("events.detail", event_id=event.id))
     return render_template(template, form=form, event=event), \
@@ -240,12 +221,9 @@ def decline(event_id: int):
 def confirm(event_id: int):
     event = get_event_or_404(event_id, need=EventAccess.manage)
     if EmptyForm().validate_on_submit():
-        try:
+        with commit_or_report(EventError,
+                              lambda exc: apply_error(EmptyForm(), exc, event)) as outcome:
             service.confirm_event(event, actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(EmptyForm(), exc, event)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The proposal was confirmed and the invitations were sent."), "success")
     return redirect(url_for("events.detail", event_id=event.id))

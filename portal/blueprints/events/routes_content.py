@@ -17,6 +17,7 @@ from ...services.events.content import (ALLOWED_TYPES, add_agenda_item, add_file
                                         max_upload_bytes)
 from ...services.events.errors import EventError
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp
 from .forms import AgendaForm, MaterialForm
 from .helpers import apply_error
@@ -26,6 +27,14 @@ def _redirect(event_id: int):
     return redirect(url_for("events.detail", event_id=event_id))
 
 
+def _agenda_error(form: AgendaForm, event, exc: Exception) -> None:
+    if isinstance(exc, timezones.NonexistentLocalTime):
+        form.time.errors.append(_("This time does not exist in the event's time zone: "
+                                  "the clocks change that night."))
+    else:
+        apply_error(form, exc, event)
+
+
 @bp.route("/<int:event_id>/agenda/new", methods=["GET", "POST"])
 def agenda_add(event_id: int):
     event = get_event_or_404(event_id, need=EventAccess.contribute)
@@ -33,19 +42,12 @@ def agenda_add(event_id: int):
     if request.method == "GET":
         form.day.data = timezones.to_local(event.starts_at, event.timezone).date()
     if form.validate_on_submit():
-        try:
+        with commit_or_report((timezones.NonexistentLocalTime, EventError),
+                              lambda exc: _agenda_error(form, event, exc)) as outcome:
             starts_at = timezones.local_to_utc(form.day.data, form.time.data, event.timezone)
             add_agenda_item(event, starts_at, form.title.data, form.speaker.data or "",
                             form.notes.data or "", actor=current_actor())
-        except timezones.NonexistentLocalTime:
-            db.session.rollback()
-            form.time.errors.append(_("This time does not exist in the event's time zone: "
-                                      "the clocks change that night."))
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc, event)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The agenda item was added."), "success")
             return _redirect(event.id)
     return render_template("events/agenda_form.html", form=form, event=event), \
@@ -71,17 +73,13 @@ def material_add(event_id: int):
     event = get_event_or_404(event_id, need=EventAccess.contribute)
     form = MaterialForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_report(EventError, lambda exc: apply_error(form, exc, event)) as outcome:
             if form.file.data:
                 add_file(event, form.title.data, form.file.data.filename or "",
                          form.file.data.stream, actor=current_actor())
             else:
                 add_link(event, form.title.data, form.url.data, actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc, event)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The material was added."), "success")
             return _redirect(event.id)
     return render_template("events/material_form.html", form=form, event=event,

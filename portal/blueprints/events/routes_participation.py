@@ -13,6 +13,7 @@ from ...models import Attendance
 from ...services.events.errors import EventError
 from ...services.events.rsvp import follow_up_candidates, record_attendance, respond, seat_summary
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp
 from .forms import AttendanceForm, RsvpForm
 from .helpers import apply_error, org_label
@@ -27,14 +28,10 @@ def rsvp(event_id: int):
     if request.method == "GET" and own is not None:
         form.response.data, form.seats.data = own.response, own.seats
     if form.validate_on_submit():
-        try:
+        with commit_or_report(EventError, lambda exc: apply_error(form, exc, event)) as outcome:
             answer = respond(event, current_user.organization_id, form.response.data,
                              form.seats.data or 0, actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc, event)
-        else:
-            db.session.commit()
+        if outcome.ok:
             if answer.waitlist_position is not None:
                 flash(_("Your answer was saved. The event is full: your organisation is number "
                         "%(position)s on the waiting list.",
@@ -59,16 +56,12 @@ def attendance(event_id: int):
         form.follow_up.data = current.follow_up_user_id or 0
         form.attended.data = [p.organization_id for p in event.participants if p.attended]
     if form.validate_on_submit():
-        try:
+        with commit_or_report(EventError, lambda exc: apply_error(form, exc, event)) as outcome:
             record_attendance(event, form.participants.data,
                               follow_up_user_id=form.follow_up.data or None,
                               notes=form.notes.data or "", attended_org_ids=set(
                                   form.attended.data or []), actor=current_actor())
-        except EventError as exc:
-            db.session.rollback()
-            apply_error(form, exc, event)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Attendance was recorded."), "success")
             return redirect(url_for("events.detail", event_id=event.id))
     return render_template("events/attendance.html", form=form, event=event), \

@@ -15,6 +15,7 @@ from ...labels.sharing import GRANT_TIER, STATE, TIER_HINT, describe_filter
 from ...models import GRANT_TIERS, Case, Organization, ShareGrant, utcnow
 from ...services.sharing import grants as sharing
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp
 from .forms import GrantFilterForm, GrantForm
 
@@ -170,13 +171,10 @@ def revoke(grant_id: int):
     grant = get_grant_or_404(grant_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with commit_or_report(sharing.AlreadyRevoked, lambda exc: flash(
+            _("This grant was already revoked."), "info")) as outcome:
         sharing.revoke_grant(grant, actor=current_actor())
-    except sharing.AlreadyRevoked:
-        db.session.rollback()
-        flash(_("This grant was already revoked."), "info")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("The grant was revoked. The organisation no longer sees its cases."), "success")
     return redirect(url_for("sharing.detail", grant_id=grant.id))
 

@@ -11,16 +11,12 @@ from wtforms.validators import Length
 from ...labels import cases as case_labels
 from ...labels import oversight as labels
 from ...models.case_records import TIMELINE_KINDS
-from ...models.cases import NAME_FIELDS, NAME_MAX, NOTE_MAX
+from ...models.cases import NAME_FIELDS, NOTE_MAX
 from ...services.cases.rules import check_date
 from ...services.sharing import submissions
-from ..cases.forms import reference_choices
+from ..cases.forms import PersonFields, reference_choices
 
 LONG = _l("Too long.")
-
-
-def _name(label):
-    return StringField(label, validators=[Length(max=NAME_MAX, message=LONG)])
 
 
 def _attach(form: FlaskForm, errors) -> bool:
@@ -31,23 +27,9 @@ def _attach(form: FlaskForm, errors) -> bool:
     return not errors
 
 
-class ProposeCaseForm(FlaskForm):
+class ProposeCaseForm(PersonFields):
     """A partner's intake form: the main fields of a case (no internal notes or tags)."""
 
-    first_name_ar = _name(_l("First name (Arabic)"))
-    father_name_ar = _name(_l("Father's name (Arabic)"))
-    family_name_ar = _name(_l("Family name (Arabic)"))
-    mother_name_ar = _name(_l("Mother's name (Arabic)"))
-    first_name_lat = _name(_l("First name (Latin)"))
-    father_name_lat = _name(_l("Father's name (Latin)"))
-    family_name_lat = _name(_l("Family name (Latin)"))
-    mother_name_lat = _name(_l("Mother's name (Latin)"))
-    aliases = TextAreaField(_l("Other names"), description=_l("One per line, in either script."))
-    sex = SelectField(_l("Sex"), choices=case_labels.choices(case_labels.SEX))
-    birth_date = StringField(_l("Birth date"), description=_l("1987, 1987-06 or 1987-06-14"))
-    governorate_id = SelectField(_l("Governorate of origin"), coerce=int)
-    district_id = SelectField(_l("District"), coerce=int)
-    status = SelectField(_l("Current status"), choices=case_labels.choices(case_labels.STATUS))
     arrest_date = StringField(_l("Date of arrest"), description=_l(
         "2013, 2013-06, 2013-06-14 or a range 2013-06/2013-08"))
     arrest_estimated = BooleanField(_l("The date is estimated"))
@@ -62,8 +44,7 @@ class ProposeCaseForm(FlaskForm):
                          validators=[Length(max=NOTE_MAX, message=LONG)])
 
     def setup(self, language: str) -> "ProposeCaseForm":
-        self.governorate_id.choices = reference_choices("governorates", language)
-        self.district_id.choices = reference_choices("districts", language)
+        self.setup_places(language)
         self.arrest_perpetrator.choices = reference_choices("perpetrators", language)
         self.arrest_facility.choices = reference_choices("facilities", language)
         return self

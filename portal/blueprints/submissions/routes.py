@@ -14,6 +14,7 @@ from ...models import Case, PartnerSubmission
 from ...services.sharing import submissions
 from ...services.sharing.submissions import SubmissionInvalid
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp
 from .forms import ProposeCaseForm, ProposeUpdateForm, _attach
 
@@ -48,14 +49,10 @@ def index():
 def propose_case():
     form = ProposeCaseForm().setup(language())
     if form.validate_on_submit():
-        try:
+        with commit_or_report(SubmissionInvalid, lambda exc: _attach(form, exc.errors)) as outcome:
             sub = submissions.propose_case(form.case(), form.arrest(), form.text.data or "",
                                            user=current_user, actor=current_actor())
-        except SubmissionInvalid as exc:
-            db.session.rollback()
-            _attach(form, exc.errors)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Thank you. The office will review the proposed case."), "success")
             return redirect(url_for("submissions.detail", uid=sub.uid))
     return render_template("submissions/propose_case.html", form=form), \
@@ -67,14 +64,10 @@ def propose_update(uid: str):
     case = get_case_or_404(uid, current_user)
     form = ProposeUpdateForm().setup(language())
     if form.validate_on_submit():
-        try:
+        with commit_or_report(SubmissionInvalid, lambda exc: _attach(form, exc.errors)) as outcome:
             sub = submissions.propose_update(case, form.data_dict(), user=current_user,
                                              actor=current_actor())
-        except SubmissionInvalid as exc:
-            db.session.rollback()
-            _attach(form, exc.errors)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Thank you. The office will review the update."), "success")
             return redirect(url_for("submissions.detail", uid=sub.uid))
     summary = redact(case, "summary")

@@ -18,6 +18,7 @@ from ...services.accounts import invitations, users
 from ...services.accounts.users import AccountError
 from ...sessions import end_sessions
 from ...web import current_actor
+from ..common import commit_or_report
 from . import bp
 from .forms import InviteForm, RoleForm
 
@@ -101,13 +102,10 @@ def set_role(user_id: int):
     form = RoleForm()
     form.role.choices = [(r, role_label(r)) for r in assignable_roles(current_user)]
     if form.validate_on_submit():
-        try:
+        with commit_or_report(AccountError,
+                              lambda exc: flash(ERRORS[exc.code](), "error")) as outcome:
             users.change_role(user, form.role.data, actor=current_actor())
-        except AccountError as exc:
-            db.session.rollback()
-            flash(ERRORS[exc.code](), "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("The role was changed. The person's sessions were ended."), "success")
     else:
         flash(_("Not saved: choose one of the listed roles."), "error")
@@ -121,24 +119,25 @@ def _guard_self(user: User) -> bool:
     return True
 
 
+def _set_active(user_id: int, active: bool, message: str):
+    """Deactivate an account (never one's own) or reactivate one."""
+    user = get_user_or_404(user_id)
+    if EmptyForm().validate_on_submit() and (active or _guard_self(user)):
+        users.set_active(user, active, actor=current_actor())
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("users.detail", user_id=user.id))
+
+
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])
 def deactivate(user_id: int):
-    user = get_user_or_404(user_id)
-    if EmptyForm().validate_on_submit() and _guard_self(user):
-        users.set_active(user, False, actor=current_actor())
-        db.session.commit()
-        flash(_("The account was deactivated and its sessions were ended."), "success")
-    return redirect(url_for("users.detail", user_id=user.id))
+    return _set_active(user_id, False,
+                       _("The account was deactivated and its sessions were ended."))
 
 
 @bp.route("/<int:user_id>/reactivate", methods=["POST"])
 def reactivate(user_id: int):
-    user = get_user_or_404(user_id)
-    if EmptyForm().validate_on_submit():
-        users.set_active(user, True, actor=current_actor())
-        db.session.commit()
-        flash(_("The account was reactivated."), "success")
-    return redirect(url_for("users.detail", user_id=user.id))
+    return _set_active(user_id, True, _("The account was reactivated."))
 
 
 @bp.route("/<int:user_id>/reset", methods=["POST"])

@@ -2,7 +2,7 @@
 
 Every endpoint is classified in the policy table (portal/policy/*.yaml, one file per area),
 and the before-request hook denies anything unclassified (policy.py). Visibility of cases,
-events, submissions and packs is decided only in this package (issue 4, sharing), one module
+events, submissions and packs is decided only in this package, one module
 per question:
 
   policy.py       who may reach which endpoint; roles; who may manage which account

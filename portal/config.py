@@ -31,12 +31,12 @@ class Default:
     # PostgreSQL settings for the portal's own sessions ("-c name=value ...", libpq options).
     # random_page_cost 1.1 (the server's default is 4, made for spinning disks): the register
     # is read from memory or SSD, and at 4 the planner preferred hashing every case's
-    # sources (250,000 rows) over probing the few hundred rows a search checks (3x slower).
+    # sources (250,000 rows) over probing the few hundred rows a search checks, a slower plan.
     # No parallel workers: a page's queries take milliseconds, and with several web workers
     # per core, helper processes only add their start-up and take cores from other requests.
     # No JIT compilation: it starts on a plan's estimated cost, and for the queries that reach
-    # it (counting a partner's subset) compiling took about 20 ms of a 196 ms query
-    # (`python -m bench.partner_queries --db postgres`).
+    # it (counting a partner's subset) compiling costs a large part of the query's time
+    # (`python -m bench.partner_queries --db postgres` measures the count with and without JIT).
     PG_OPTIONS = "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0 -c jit=off"
 
     # Sessions live on the server (portal/sessions.py); the cookie carries only a random id.
@@ -99,7 +99,7 @@ class Default:
     AUDIT_KEY_FILE: str | None = None
     BACKUP_KEY_FILE: str | None = None
 
-    # Share grants (issue 4): the longest a grant may run before it must be renewed.
+    # Share grants: the longest a grant may run before it must be renewed.
     SHARE_GRANT_MAX_DAYS = 730
 
     PACK_DIR: str | None = None

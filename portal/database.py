@@ -110,8 +110,8 @@ def _sqlite_begin_immediate(conn) -> None:
 
     While another worker holds the lock, poll every half millisecond (up to the same 10 s as
     busy_timeout) instead of leaving it to SQLite's busy handler, whose sleeps grow to 100 ms
-    and let a waiting request sleep long after the lock was released (bench/README.md:
-    p95 of a 3 ms page was 150-600 ms at 4 concurrent requests).
+    and let a waiting request sleep long after the lock was released, many times longer than
+    a page takes (`python -m bench.run --db sqlite` measures it at 4 concurrent requests).
     """
     if conn.dialect.name != "sqlite":
         return

@@ -272,7 +272,7 @@ def _audit_object_refusal() -> None:
         db.session.rollback()
         if rule.object == "case":
             # Tells a refused case from a missing sub-object of a visible one, and raises
-            # the office's alert (services/oversight/alerts.py, issue 4).
+            # the office's alert (services/oversight/alerts.py).
             alerts.record_case_refusal(uid, current_actor(), current_user, detail=detail)
         else:
             audit.record("authz_fail", current_actor(), object_type=rule.object,

@@ -1,4 +1,4 @@
-"""Which cases a user sees, and at which tier (issue 3, the case register): the loaders and
+"""Which cases a user sees, and at which tier: the loaders and
 list queries every view uses, soft-deleted cases for an admin, and for staff who may see a
 case and why. A partner's visibility and tier come from coverage.py; nothing else in the
 portal decides case visibility.

@@ -1,4 +1,4 @@
-"""Which cases a partner organisation may see, and at which tier (issue 4, sharing): its
+"""Which cases a partner organisation may see, and at which tier: its
 active share grants, reduced to SQL (_Coverage), combined with each case's consent.
 
 A partner organisation sees a case when an ACTIVE grant (not revoked, not expired, the
@@ -102,7 +102,7 @@ def _named_by(grant_ids: list[int]) -> ColumnElement[bool]:
     index can combine with. PostgreSQL: the grant ids that migration 0012's triggers keep on
     the case row, through their GIN index, so the database intersects the name's matches
     with the subset before it reads a row, rather than reading every row a common name
-    matches (bench/README.md, P2). SQLite: the grants' cases as a set.
+    matches (`python -m bench.partner_queries` measures it). SQLite: the grants' cases as a set.
 
     Never the only check: ListScope.page loads the cases it shows through the "probe" form
     too, which reads share_grant_cases, so an id left on a row by a writer that bypassed the
@@ -160,8 +160,8 @@ def consent_allows(org) -> ColumnElement[bool]:
     organisations by key); no source gives NULL, which counts as a refusal. An aggregate
     sub-select stays a per-case probe on both databases (the planner never turns it into a
     join with every source), and reads each source once, where one EXISTS probe for a source
-    and another for a blocking one would read them twice (bench/README.md, P2;
-    `python -m bench.partner_queries`)."""
+    and another for a blocking one would read them twice (`python -m bench.partner_queries`
+    measures it)."""
     org_id = _org_id(org)
     named = SourceConsentOrg
     blocking = or_(Source.consent_level.not_in(SHARING_LEVELS), named.allowed.is_(False),

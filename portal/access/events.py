@@ -1,4 +1,4 @@
-"""Which events a user sees (issue 5, joint events) and what they may do with one: EventAccess,
+"""Which events a user sees (joint events) and what they may do with one: EventAccess,
 the visibility query and the scoped loader.
 """
 

@@ -1,4 +1,4 @@
-"""Which partner submissions a user sees (issue 4, oversight), and whether the submitting
+"""Which partner submissions a user sees (oversight), and whether the submitting
 organisation still sees the case a submission is about.
 """
 

@@ -1,4 +1,4 @@
-"""Fictional demonstration events (issue 5). Every organisation, person and place is invented
+"""Fictional demonstration events. Every organisation, person and place is invented
 or generic; dates are relative to the day the demo is loaded."""
 
 from __future__ import annotations

@@ -9,3 +9,10 @@ events.py      kinds, statuses, answers, roles, history, languages of events
 oversight.py   the access report, notices, partner submissions, what's new
 briefings.py   what a briefing pack prints: sections, languages, states, render errors
 """
+
+from collections.abc import Callable, Mapping
+
+
+def labeller(table: Mapping) -> Callable[[str], str]:
+    """A function giving the translated label of a code in `table`, or the code itself."""
+    return lambda code: str(table.get(code, code))

@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from . import labeller
+
 ROLE_LABELS = {
     "admin": _l("Administrator"),
     "staff": _l("Office staff"),
@@ -15,13 +17,8 @@ ORG_KIND_LABELS = {
     "local": _l("Local partner"),
 }
 
-
-def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
-
-
-def org_kind_label(kind: str) -> str:
-    return str(ORG_KIND_LABELS.get(kind, kind))
+role_label = labeller(ROLE_LABELS)
+org_kind_label = labeller(ORG_KIND_LABELS)
 
 
 def register(app) -> None:

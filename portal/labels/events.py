@@ -3,6 +3,8 @@ languages)."""
 
 from flask_babel import lazy_gettext as _l
 
+from . import labeller
+
 EVENT_KIND_LABELS = {
     "workshop": _l("Workshop"),
     "training": _l("Training"),
@@ -50,19 +52,13 @@ EVENT_LANGUAGES = {
     "ku": _l("Kurdish"),
 }
 
-
-def event_kind_label(kind: str) -> str:
-    return str(EVENT_KIND_LABELS.get(kind, kind))
-
-
-def event_status_label(status: str) -> str:
-    return str(EVENT_STATUS_LABELS.get(status, status))
+event_kind_label = labeller(EVENT_KIND_LABELS)
+event_status_label = labeller(EVENT_STATUS_LABELS)
 
 
 def register(app) -> None:
     app.jinja_env.globals.update(
         event_kind_label=event_kind_label, event_status_label=event_status_label,
-        rsvp_label=lambda r: str(RSVP_LABELS.get(r, r)),
-        participant_role_label=lambda r: str(PARTICIPANT_ROLE_LABELS.get(r, r)),
-        change_label=lambda a: str(CHANGE_LABELS.get(a, a)),
-        event_language_label=lambda c: str(EVENT_LANGUAGES.get(c, c)))
+        rsvp_label=labeller(RSVP_LABELS),
+        participant_role_label=labeller(PARTICIPANT_ROLE_LABELS),
+        change_label=labeller(CHANGE_LABELS), event_language_label=labeller(EVENT_LANGUAGES))

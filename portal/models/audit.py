@@ -13,7 +13,7 @@ from .base import UTCDateTime, utcnow
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
-    # Per account and time: the access report and the bulk-read alert (issue 4).
+    # Per account and time: the access report and the bulk-read alert.
     __table_args__ = (Index("ix_audit_events_actor_ts", "actor_id", "ts"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -113,15 +113,21 @@ class Event(db.Model):
         return f"<Event {self.id}>"
 
 
-class EventOrganization(db.Model):
+class EventPart:
+    """The columns of a row that belongs to one event and goes when the event goes
+    (sort_order keeps them first in the table, as in the migrations)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True, sort_order=-1)
+
+
+class EventOrganization(EventPart, db.Model):
     """A co-organising or invited organisation of an event."""
 
     __tablename__ = "event_organizations"
     __table_args__ = (UniqueConstraint("event_id", "organization_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))  # "co_organizer" | "invited"
     attended: Mapped[bool | None] = mapped_column(Boolean)  # recorded after the event
@@ -130,14 +136,11 @@ class EventOrganization(db.Model):
     organization: Mapped[Organization] = relationship(lazy="joined")
 
 
-class EventChange(db.Model):
+class EventChange(EventPart, db.Model):
     """The history of an event: who did what, with the dates before and after."""
 
     __tablename__ = "event_changes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          index=True)
     action: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -153,12 +156,9 @@ class EventChange(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class AgendaItem(db.Model):
+class AgendaItem(EventPart, db.Model):
     __tablename__ = "event_agenda_items"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     title: Mapped[str] = mapped_column(String(200))
     speaker: Mapped[str] = mapped_column(String(200), default="")
@@ -167,14 +167,11 @@ class AgendaItem(db.Model):
     event: Mapped[Event] = relationship(back_populates="agenda")
 
 
-class Material(db.Model):
+class Material(EventPart, db.Model):
     """A link, or a file kept under instance/ with a random name (never the uploaded one)."""
 
     __tablename__ = "event_materials"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          index=True)
     title: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(500), default="")  # for links
     stored_name: Mapped[str] = mapped_column(String(64), default="")  # for files
@@ -191,15 +188,12 @@ class Material(db.Model):
         return bool(self.stored_name)
 
 
-class Rsvp(db.Model):
+class Rsvp(EventPart, db.Model):
     """One organisation's answer to an invitation, with its seats and waiting-list place."""
 
     __tablename__ = "event_rsvps"
     __table_args__ = (UniqueConstraint("event_id", "organization_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
-                                          index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who answered last
     response: Mapped[str] = mapped_column(String(10))  # yes | no | maybe

@@ -1,4 +1,4 @@
-"""Oversight of sharing (issue 4): notices to the office, partner submissions waiting for
+"""Oversight of sharing: notices to the office, partner submissions waiting for
 review, and the log of changes to cases that partners are told about ("what's new")."""
 
 from __future__ import annotations

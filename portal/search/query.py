@@ -163,8 +163,8 @@ def _spelled_out(groups):
     """PostgreSQL: the boolean query with each prefix replaced by the whole terms that start
     with it (search_terms, migration 0013), when there are at most PREFIX_TERMS of them.
     The same cases match, but the GIN index skips through whole terms, where it reads a
-    prefix's matches in full (2.87 against 1.51 ms a query: bench.partner_queries). A prefix
-    no term starts with, or too many, stays a prefix."""
+    prefix's matches in full, which is slower (`python -m bench.partner_queries --db postgres`
+    measures the prefix lookup). A prefix no term starts with, or too many, stays a prefix."""
     prefixes = sorted({_clean_term(t) for group in groups for options in group
                        for t, p in options if p and _clean_term(t)})
     prefixes = [p for p in prefixes if p == p.lower()]  # one to_tsquery folds stays a prefix

@@ -230,20 +230,16 @@ def _score(tokens: list[QueryToken], search_ar: str, search_lat: str
         other, other_used = (lat_raw, used_lat) if token.script == "ar" else (ar, used_ar)
         if same:
             index, sim = _same_script(token, same, used)
-            if index >= 0:
-                used.add(index)
-                exact_count += 1
-                in_place += index == position
-                total += 1.0 if index == position else 0.0
-            elif other:
+            if index < 0 and other:
                 sim = max(sim, _cross_script(token, other, set())[1])
         else:
+            used = other_used
             index, sim = _cross_script(token, other, other_used)
-            if index >= 0:
-                other_used.add(index)
-                exact_count += 1
-                in_place += index == position
-                total += 1.0 if index == position else 0.0
+        if index >= 0:
+            used.add(index)
+            exact_count += 1
+            in_place += index == position
+            total += 1.0 if index == position else 0.0
         total += sim
     return exact_count, total / max(len(tokens), 1), in_place
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ...extensions import db
 from ...models import Organization
-from ...sessions import end_sessions
 from .. import audit
 from ..audit import Actor
+from .users import switch_active
 
 FIELDS = ("name_en", "name_ar", "kind", "country")
 
@@ -30,8 +30,5 @@ def update_organization(org: Organization, data: dict, *, actor: Actor) -> None:
 
 def set_organization_active(org: Organization, active: bool, *, actor: Actor) -> None:
     """(De)activate; a deactivated organisation's sessions end at once."""
-    org.active = active
-    if not active:
-        end_sessions(org_id=org.id)
-    audit.record("org_activated" if active else "org_deactivated", actor,
-                 object_type="organization", object_id=org.id)
+    switch_active(org, active, actor=actor, object_type="organization",
+                  actions=("org_activated", "org_deactivated"))

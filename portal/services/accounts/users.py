@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Role, User
+from ...models import Organization, Role, User
 from ...sessions import end_sessions
 from .. import audit
 from ..audit import Actor
@@ -32,12 +32,22 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def set_active(user: User, active: bool, *, actor: Actor) -> None:
-    user.active = active
+_SESSIONS_OF = {"user": "user_id", "organization": "org_id"}  # end_sessions' keyword
+
+
+def switch_active(holder: User | Organization, active: bool, *, actor: Actor,
+                  object_type: str, actions: tuple[str, str]) -> None:
+    """Set `holder.active`; deactivating ends its sessions at once. `actions`: (on, off)."""
+    holder.active = active
     if not active:
-        end_sessions(user_id=user.id)
-    audit.record("account_activated_flag" if active else "account_deactivated", actor,
-                 object_type="user", object_id=user.id)
+        end_sessions(**{_SESSIONS_OF[object_type]: holder.id})
+    audit.record(actions[0] if active else actions[1], actor,
+                 object_type=object_type, object_id=holder.id)
+
+
+def set_active(user: User, active: bool, *, actor: Actor) -> None:
+    switch_active(user, active, actor=actor, object_type="user",
+                  actions=("account_activated_flag", "account_deactivated"))
 
 
 def change_role(user: User, role: str, *, actor: Actor) -> None:

@@ -1,4 +1,4 @@
-"""Briefing packs: PDFs in Arabic and English for a recipient organisation (issue 6).
+"""Briefing packs: PDFs in Arabic and English for a recipient organisation.
 
 data.py      where case and event dicts come from (the integration point with access.py)
 context.py   the primitives-only template context, by allow-list per tier

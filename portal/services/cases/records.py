@@ -26,6 +26,18 @@ def _changed(case: Case, actor: Actor, what: str, object_id: int, verb: str) -> 
                  detail={"case": case.id, what: object_id})
 
 
+def _fill(rows: list, row, model: type, data: dict, fields: tuple[str, ...]):
+    """(row, verb): `row`, or a new `model` appended to `rows`, with the `fields` in `data` set."""
+    verb = "changed" if row else "added"
+    if row is None:
+        row = model()
+        rows.append(row)
+    for name in fields:
+        if name in data:
+            setattr(row, name, data[name])
+    return row, verb
+
+
 # --- timeline --------------------------------------------------------------------------
 def save_entry(case: Case, data: dict, *, actor: Actor,
                entry: TimelineEntry | None = None) -> TimelineEntry:
@@ -36,13 +48,7 @@ def save_entry(case: Case, data: dict, *, actor: Actor,
         errors.append(("source_id", "unknown source"))
     if errors:
         raise CaseInvalid(errors)
-    verb = "changed" if entry else "added"
-    if entry is None:
-        entry = TimelineEntry()
-        case.timeline.append(entry)
-    for name in ENTRY_FIELDS:
-        if name in data:
-            setattr(entry, name, data[name])
+    entry, verb = _fill(case.timeline, entry, TimelineEntry, data, ENTRY_FIELDS)
     set_entry_date(entry, check_date(data.get("date", ""), allow_range=True)[0])
     db.session.flush()
     refresh_derived(case)
@@ -72,13 +78,7 @@ def save_source(case: Case, data: dict, *, actor: Actor, source: Source | None =
         data[name] = value
     if errors:
         raise CaseInvalid(errors)
-    verb = "changed" if source else "added"
-    if source is None:
-        source = Source()
-        case.sources.append(source)
-    for name in SOURCE_FIELDS:
-        if name in data:
-            setattr(source, name, data[name])
+    source, verb = _fill(case.sources, source, Source, data, SOURCE_FIELDS)
     for name, context in (("informant", b"informant"), ("contact", b"contact")):
         if data.get(name) is not None:
             value = data[name].strip()
@@ -113,13 +113,7 @@ def save_submission(case: Case, data: dict, *, actor: Actor,
     value, problems = check_date(data.get("date", ""))
     if problems:
         raise CaseInvalid([("date", p) for p in problems])
-    verb = "changed" if submission else "added"
-    if submission is None:
-        submission = Submission()
-        case.submissions.append(submission)
-    for name in SUBMISSION_FIELDS:
-        if name in data:
-            setattr(submission, name, data[name])
+    submission, verb = _fill(case.submissions, submission, Submission, data, SUBMISSION_FIELDS)
     submission.date = value
     db.session.flush()
     _changed(case, actor, "submission", submission.id, verb)

@@ -151,14 +151,19 @@ def _new_event(data: EventData, status: str, actor: Actor, **extra) -> Event:
     return event
 
 
+def _opened(event: Event, action: str, actor: Actor) -> Event:
+    """Record a new event's first history entry (`action`) and audit it."""
+    _history(event, action, actor)
+    db.session.flush()
+    audit.record(f"event_{action}", actor, object_type="event", object_id=event.id,
+                 detail={"orgs": len(event.participants)})
+    return event
+
+
 def create_event(data: EventData, *, actor: Actor) -> Event:
     """Schedule an event (office staff): invitees are told through the outbox."""
     from .notify import notify
-    event = _new_event(data, EventStatus.scheduled.value, actor)
-    _history(event, "created", actor)
-    db.session.flush()
-    audit.record("event_created", actor, object_type="event", object_id=event.id,
-                 detail={"orgs": len(event.participants)})
+    event = _opened(_new_event(data, EventStatus.scheduled.value, actor), "created", actor)
     notify(event, "invited", actor=actor)
     return event
 
@@ -167,11 +172,8 @@ def propose_event(data: EventData, *, actor: Actor) -> Event:
     """A partner manager proposes a joint event; the office confirms or declines it."""
     from .notify import notify_office
     data.organizer_org_id = actor.org_id
-    event = _new_event(data, EventStatus.proposed.value, actor, proposed_by_org_id=actor.org_id)
-    _history(event, "proposed", actor)
-    db.session.flush()
-    audit.record("event_proposed", actor, object_type="event", object_id=event.id,
-                 detail={"orgs": len(event.participants)})
+    event = _opened(_new_event(data, EventStatus.proposed.value, actor,
+                               proposed_by_org_id=actor.org_id), "proposed", actor)
     notify_office(event, "proposed", actor=actor)
     return event
 

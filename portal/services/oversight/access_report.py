@@ -1,4 +1,4 @@
-"""The access report (issue 4; SECURITY.md T12, G5): who opened, exported or downloaded
+"""The access report (SECURITY.md T12, G5): who opened, exported or downloaded
 what and when, and every refused attempt, read from the audit log.
 
 Three scopes, decided here and nowhere else:

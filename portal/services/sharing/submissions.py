@@ -1,4 +1,4 @@
-"""Partner submissions (issue 4): a partner_manager proposes a new case or an update to a
+"""Partner submissions: a partner_manager proposes a new case or an update to a
 case shared with their organisation; the office accepts (merging it into the register with
 the partner organisation recorded as a source) or declines with a reason.
 

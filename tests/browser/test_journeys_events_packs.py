@@ -51,6 +51,9 @@ def open_event(j: Journey, title: str):
 
 def answer(j: Journey, response: str, seats: int | None, name: str):
     page = j.go(j.page.locator("main a[href$='/rsvp']"), f"rsvp-form-{name}")
+    # Each radio button sits on its label's line, at the start edge (the right in Arabic).
+    assert_row_mirrored(j.lang, page.locator("#response-0"), page.locator("label[for=response-0]"))
+    assert abs(box(page.locator("#response-0"))["y"] - box(page.locator("label[for=response-0]"))["y"]) < 16
     j.pick("response", response)
     if seats is not None:
         j.fill("#seats", str(seats))

@@ -148,6 +148,19 @@ class Journey:
             locator.evaluate("e => { e.value = ''; e.blur(); }")  # then try the next order
         raise AssertionError(f"could not type {iso} into {locator}")
 
+    def key_time(self, locator, hhmm: str) -> None:
+        """Type a time into <input type=time>: hours, minutes and, where the locale shows a
+        12-hour clock, the AM/PM segment stepped with the arrow keys until the value is right."""
+        hours, minutes = hhmm.split(":")
+        self.tab_to(locator)
+        self.page.keyboard.type(hours)
+        self.page.keyboard.type(minutes)
+        for _ in range(3):
+            if locator.input_value() == hhmm:
+                return
+            self.page.keyboard.press("ArrowUp")
+        raise AssertionError(f"could not type {hhmm} into {locator}: {locator.input_value()!r}")
+
     # --- the same actions, with the keyboard or with the pointer ------------------------------
 
     def fill(self, selector: str, text: str) -> None:
@@ -156,6 +169,8 @@ class Journey:
             loc.fill(text)
         elif loc.get_attribute("type") == "date":
             self.key_date(loc, text)
+        elif loc.get_attribute("type") == "time":
+            self.key_time(loc, text)
         else:
             self.key_type(loc, text)
 
@@ -174,6 +189,35 @@ class Journey:
             self.key_check(loc)
         else:
             loc.check()
+
+    def pick(self, group: str, value: str) -> None:
+        """Choose a radio button of the group named `group`. By keyboard: Tab reaches the
+        group (its checked button, or the first), the arrow keys move the choice."""
+        target = self.page.locator(f"input[type=radio][name={group}][value={value}]")
+        if not self.keyboard:
+            target.tap() if self.run.phone else target.check()
+            assert target.is_checked()
+            return
+        radios = self.page.locator(f"input[type=radio][name={group}]")
+        checked = self.page.locator(f"input[type=radio][name={group}]:checked")
+        self.tab_to(checked if checked.count() else radios.first)
+        for _ in range(radios.count()):
+            if target.is_checked():
+                return
+            self.page.keyboard.press("ArrowDown")
+        assert target.is_checked(), f"the arrow keys never chose {value} in {group}"
+
+    def download(self, locator) -> bytes:
+        """Follow a download link or button; the file's bytes."""
+        with self.page.expect_download() as download:
+            if self.keyboard:
+                self.tab_to(locator)
+                self.page.keyboard.press("Enter")
+            elif self.run.phone:
+                locator.tap()
+            else:
+                locator.click()
+        return Path(download.value.path()).read_bytes()
 
     def go(self, locator, name: str):
         """Follow a link or press a button, and check the page it leads to."""

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from .. import factories
 from ..case_helpers import add_source, make_case
+from ..sharing_helpers import make_grant
 
 RUNS = ("en-desktop", "ar-desktop", "en-phone", "ar-phone")
 
@@ -61,6 +62,9 @@ class Run:
     invitee: str = ""
     partner_en: str = ""
     partner_ar: str = ""
+    other_manager: str = ""  # a manager of a second partner organisation (journey 4)
+    other_en: str = ""
+    other_ar: str = ""
     extra: dict = field(default_factory=dict)
 
 
@@ -84,6 +88,8 @@ def build(base_url: str) -> World:
                                 name_ar="مكتب التوثيق")
     partner = factories.make_org("Cedar Rights Lab", "local", country="LB",
                                  name_ar="مختبر الأرز للحقوق")
+    other = factories.make_org("Orontes Families Network", "local", country="SY",
+                               name_ar="شبكة عائلات العاصي")
     admin = factories.make_user("admin@office.test", office, "admin", name="Rana Office")
     actor = Actor(user_id=admin.id, org_id=office.id, request_id="browser-setup")
     runs = {}
@@ -91,7 +97,8 @@ def build(base_url: str) -> World:
         lang, screen = name.split("-")
         tag = name.replace("-", "")
         run = Run(name, lang, screen == "phone", PEOPLE[name],
-                  partner_en=partner.name_en, partner_ar=partner.name_ar)
+                  partner_en=partner.name_en, partner_ar=partner.name_ar,
+                  other_en=other.name_en, other_ar=other.name_ar)
         staff = factories.make_user(f"staff.{tag}@office.test", office, "staff",
                                     name="Lina Staff" if lang == "en" else "لينا الموظفة",
                                     preferred_locale=lang)
@@ -103,6 +110,9 @@ def build(base_url: str) -> World:
                                           "partner_manager",
                                           name="Hala Manager" if lang == "en" else "هالة المديرة",
                                           preferred_locale=lang).email
+        run.other_manager = factories.make_user(
+            f"manager.{tag}@orontes.test", other, "partner_manager",
+            name="Fadi Orontes" if lang == "en" else "فادي العاصي", preferred_locale=lang).email
         run.invitee = f"new.{tag}@cedar.test"
         invitations.invite_user(partner, email=run.invitee,
                              name="Sami Newcomer" if lang == "en" else "سامي الجديد",
@@ -116,5 +126,11 @@ def build(base_url: str) -> World:
                          mother_name_ar="", mother_name_lat="", birth_date="1984")
         add_source(twin, staff)
         runs[name] = run
+    # Journey 5's briefing pack holds at least this case, shared with the partner.
+    briefed = make_case(staff, first_name_ar="نور", father_name_ar="حسان", family_name_ar="العطار",
+                        first_name_lat="Nour", father_name_lat="Hassan",
+                        family_name_lat="al-Attar", birth_date="1979")
+    add_source(briefed, staff)
+    make_grant(partner, "detailed", [briefed], by=admin)
     db.session.flush()
     return World(base_url=base_url, runs=runs, secrets=dict(factories.SECRETS))

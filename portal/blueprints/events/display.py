@@ -85,8 +85,8 @@ def month_grid(year: int, month: int, events: list[Event], zone_for) -> list[lis
     return weeks
 
 
-def weekday_names() -> list[str]:
-    names = get_day_names("abbreviated", locale=_lang())
+def weekday_names(width: str = "abbreviated") -> list[str]:
+    names = get_day_names(width, locale=_lang())
     start = first_week_day()
     return [names[(start + i) % 7] for i in range(7)]
 
@@ -99,4 +99,4 @@ def register(app) -> None:
     from ...labels.events import register as register_labels
     register_labels(app)
     app.jinja_env.globals.update(local_time=local_time, local_iso=local_iso, zone_offset=zone_offset,
-                                 same_local_day=same_local_day)
+                                 same_local_day=same_local_day, weekday_names=weekday_names)

@@ -22,8 +22,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .common import (DATA, PG_ADMIN_URL, PG_CACHE_DB, PG_RUN_DB, ROOT, VENV_BIN, pg_url,
-                     portal_env)
+from .common import DATA, PG_ADMIN_URL, PG_CACHE_DB, PG_RUN_DB, ROOT, VENV_BIN, pg_url, portal_env
 
 COUNT = 250_000
 SEED = 42

@@ -55,8 +55,8 @@ def register_extensions(app: Flask) -> None:
     from .labels import oversight as oversight_labels
     account_labels.register(app)
     oversight_labels.register(app)
-    from .services.oversight import alerts
     from .services.cases import changes as case_changes
+    from .services.oversight import alerts
     alerts.init_app(app)
     case_changes.init_app(app)
 
@@ -74,8 +74,22 @@ def _load_user(user_id: str):
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import (account, api, auth, briefings, cases, events, main, notices,
-                             organizations, reports, sharing, submissions, updates, users)
+    from .blueprints import (
+        account,
+        api,
+        auth,
+        briefings,
+        cases,
+        events,
+        main,
+        notices,
+        organizations,
+        reports,
+        sharing,
+        submissions,
+        updates,
+        users,
+    )
 
     for module in (main, auth, account, users, organizations, cases, sharing, events, briefings,
                    api, reports, notices, submissions, updates):

@@ -24,7 +24,6 @@ from .database import allow_writes
 from .extensions import db
 from .models import Organization, User, UserSession, utcnow
 
-
 API_PREFIX = "/api/v1/"  # bearer tokens only: no session is opened or saved there
 
 

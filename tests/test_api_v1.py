@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal.models import ApiToken, AuditEvent
-from sqlalchemy import select
 
 from .api_helpers import bearer, make_token, shared_world
 from .conftest import signed_in_csrf

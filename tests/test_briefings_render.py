@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from portal import create_app
-from portal.services.briefings.context import PackInfo, case_context, pack_context
 from portal.labels.briefings import SECTIONS
+from portal.services.briefings.context import PackInfo, case_context, pack_context
 from portal.services.briefings.pdfcheck import BUNDLED_FONTS, inspect_pdf
 from portal.services.briefings.render import render_pack
 from portal.services.briefings.sandbox import get_pool

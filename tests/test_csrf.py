@@ -63,6 +63,7 @@ def test_d4_https_referrer_checks_behind_proxy(app_config, users):
     """Behind one trusted proxy: a same-origin HTTPS POST works; a cross-origin Referer or none
     is refused (WTF_CSRF_SSL_STRICT), which needs Referrer-Policy same-origin."""
     from portal import create_app
+
     from .conftest import IsolatedClient
     app_config.update(PROXY_FIX_X_FOR=1)
     app = create_app(app_config)

@@ -92,3 +92,4 @@ def test_ci_installs_only_what_the_readme_names():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "tools/doctor.py --apt ci" in ci
     assert "make doctor" in ci and "make audit" in ci and "make test" in ci
+    assert "make lint" in ci

@@ -11,8 +11,8 @@ from portal.services.audit import Actor
 from portal.services.events.errors import EventError
 from portal.services.events.rsvp import respond, seat_summary
 
-from .conftest import post_form, table_counts
 from . import factories
+from .conftest import post_form, table_counts
 from .event_factories import form_data, make_event, rsvp
 
 UTC = timezone.utc

@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditEvent, Case, Source
-from portal.services.cases import imports
 from portal.services.audit import Actor
+from portal.services.cases import imports
 from portal.services.cases.exports import neutralise
 
 from .case_helpers import make_case
 from .conftest import csrf_from
+
 
 @pytest.fixture(autouse=True)
 def english(app):

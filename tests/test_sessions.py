@@ -106,8 +106,9 @@ def test_c4_revocation_events(event, app, db, users, login, new_client, clock):
             response = post_form(actor, "/account/second-factor", {
                 "password": factories.PASSWORD, "code": code})
             assert response.headers["Location"].endswith("/account/enrol")
-            import pyotp
             import re
+
+            import pyotp
             page = actor.get("/account/enrol").get_data(as_text=True)
             key = re.search(r'class="secret-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
             response = post_form(actor, "/account/enrol", {"code": pyotp.TOTP(key).now()})
@@ -133,6 +134,7 @@ def test_c5_cookie_attributes(app_config, tmp_path, users, security_report):
     """Over HTTPS the session cookie is __Host-, Secure, HttpOnly, SameSite=Lax, no Domain,
     and carries an opaque id (no signed data), never a remember-me cookie."""
     from portal import create_app
+
     from .conftest import IsolatedClient
     app_config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     app = create_app(app_config)

@@ -11,9 +11,8 @@ import logging
 import uuid
 from urllib.parse import quote, unquote
 
-from markupsafe import escape
-
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal import access
@@ -22,8 +21,15 @@ from portal.models import AuditEvent
 
 from .conftest import post_form, table_counts
 from .sharing_helpers import make_grant
-from .sharing_world import (FIELD_TIERS, allowed_fields, build_world, canary_case, canary_id,
-                            forbidden_ids, leaks)
+from .sharing_world import (
+    FIELD_TIERS,
+    allowed_fields,
+    build_world,
+    canary_case,
+    canary_id,
+    forbidden_ids,
+    leaks,
+)
 from .test_sharing_matrix import normalise
 
 pytestmark = pytest.mark.security

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-23 18:37:39.651319
 
 """
-from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+from alembic import op
 
+import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0001'

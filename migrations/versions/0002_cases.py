@@ -9,11 +9,11 @@ and creates the name-search indexes over the normalised columns the application 
 an FTS5 table kept in sync by triggers on SQLite; on PostgreSQL a GIN index over a 'simple'
 tsvector (tokens and prefixes) and pg_trgm GIN indexes (fuzzy fallback).
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import portal.models.base
 from portal.data import reference as ref
-
 
 # revision identifiers, used by Alembic.
 revision = '0002'

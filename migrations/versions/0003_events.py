@@ -6,10 +6,10 @@ Revises: 0001
 Create Date: 2026-11-23 18:41:46.379818
 
 """
-from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+from alembic import op
 
+import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0003'

@@ -5,10 +5,10 @@ Revises: 0005
 Create Date: 2026-11-23 19:39:21.216775
 
 """
-from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+from alembic import op
 
+import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0006'

@@ -5,10 +5,10 @@ Revises: 0006
 Create Date: 2026-11-23 19:40:52.218429
 
 """
-from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+from alembic import op
 
+import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0007'

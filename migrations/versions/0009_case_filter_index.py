@@ -8,9 +8,8 @@ are index-only (0.4 ms on both databases). See bench/README.md (B4).
 Revision ID: 0009
 Revises: 0005
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009'
 down_revision = '0007'

@@ -30,7 +30,6 @@ Revises: 0011
 """
 from alembic import op
 
-
 revision = '0012'
 down_revision = '0011'
 branch_labels = None

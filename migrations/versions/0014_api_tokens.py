@@ -9,10 +9,10 @@ Revises: 0013
 Create Date: 2026-12-04 21:12:01.272313
 
 """
-from alembic import op
 import sqlalchemy as sa
-import portal.models.base
+from alembic import op
 
+import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0014'

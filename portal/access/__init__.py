@@ -21,17 +21,56 @@ import from the package (`from portal.access import redact`), which re-exports e
 below.
 """
 
-from .cases import (Principal, case_audience, deleted_cases, effective_tier, effective_tiers,
-                    get_case_or_404, grants_covering, partner_case_filter, partner_tier,
-                    principal_of, visible_cases)
-from .coverage import (GRANTABLE, SHARING_LEVELS, TIER_RANK, TIERS, _coverage, consent_allows,
-                       effective_tiers_for_org, grant_filter_predicate, org_case_filter,
-                       referral_allowed, visible_cases_for_org)
-from .events import (MAX_ID, EventAccess, event_access, get_event_or_404, visible_events,
-                     visible_events_for_org)
-from .policy import (ALL_ROLES, ENROLMENT_ENDPOINTS, OFFICE_ROLES, PARTNER_ROLES, ROLE_GROUPS,
-                     Rule, assignable_roles, can_manage_user, can_reach, enforce_policy,
-                     fully_signed_in, init_app, load_policy, role_required_for)
+from .cases import (
+                    Principal,
+                    case_audience,
+                    deleted_cases,
+                    effective_tier,
+                    effective_tiers,
+                    get_case_or_404,
+                    grants_covering,
+                    partner_case_filter,
+                    partner_tier,
+                    principal_of,
+                    visible_cases,
+)
+from .coverage import (
+                    GRANTABLE,
+                    SHARING_LEVELS,
+                    TIER_RANK,
+                    TIERS,
+                    _coverage,
+                    consent_allows,
+                    effective_tiers_for_org,
+                    grant_filter_predicate,
+                    org_case_filter,
+                    referral_allowed,
+                    visible_cases_for_org,
+)
+from .events import (
+                    MAX_ID,
+                    EventAccess,
+                    event_access,
+                    get_event_or_404,
+                    visible_events,
+                    visible_events_for_org,
+)
+from .policy import (
+                    ALL_ROLES,
+                    ENROLMENT_ENDPOINTS,
+                    OFFICE_ROLES,
+                    PARTNER_ROLES,
+                    ROLE_GROUPS,
+                    Rule,
+                    assignable_roles,
+                    can_manage_user,
+                    can_reach,
+                    enforce_policy,
+                    fully_signed_in,
+                    init_app,
+                    load_policy,
+                    role_required_for,
+)
 from .redaction import case_consent, redact, redact_options
 from .scopes import ListScope, list_scope, summary_names_match
 from .submissions import get_submission_or_404, submission_case_visible, visible_submissions

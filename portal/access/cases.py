@@ -14,8 +14,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
 from ..models import Case, GrantCase, Organization, Role, ShareGrant, utcnow
-from .coverage import (GRANTABLE, TIER_RANK, effective_tiers_for_org, grant_filter_predicate,
-                       org_case_filter)
+from .coverage import (
+    GRANTABLE,
+    TIER_RANK,
+    effective_tiers_for_org,
+    grant_filter_predicate,
+    org_case_filter,
+)
 from .policy import OFFICE_ROLES
 
 

@@ -23,15 +23,25 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import (Integer, Select, and_, exists, false, func, literal, literal_column, or_,
-                        select, union)
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
-from ..models import (Case, GrantCase, Organization, ShareGrant, Source, SourceConsentOrg,
-                      utcnow)
+from ..models import Case, GrantCase, Organization, ShareGrant, Source, SourceConsentOrg, utcnow
 
 # The detail tiers, lowest first ("office" is never granted: it is the office's own view).
 TIERS = ("summary", "detailed", "identification", "office")

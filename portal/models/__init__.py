@@ -3,11 +3,23 @@
 from .api_tokens import API_SCOPES, ApiToken, SyncEntry, SyncFeed
 from .audit import AuditEvent, AuditHead
 from .base import OrgKind, Role, utcnow
-from .events import (ACTIVE, PUBLISHED, AgendaItem, Attendance, CalendarToken, Event,
-                     EventChange, EventKind, EventOrganization, EventStatus, Material, Rsvp)
 from .briefings import BriefingPack, PackStatus
 from .case_records import Source, SourceConsentOrg, Submission, TimelineEntry
-from .cases import (Case, CaseConflict, CaseTag, NotDuplicate, ReferenceCounter, SavedFilter)
+from .cases import Case, CaseConflict, CaseTag, NotDuplicate, ReferenceCounter, SavedFilter
+from .events import (
+                     ACTIVE,
+                     PUBLISHED,
+                     AgendaItem,
+                     Attendance,
+                     CalendarToken,
+                     Event,
+                     EventChange,
+                     EventKind,
+                     EventOrganization,
+                     EventStatus,
+                     Material,
+                     Rsvp,
+)
 from .organizations import Organization
 from .outbox import OutboxMessage
 from .oversight import CaseChange, Notice, PartnerSubmission

@@ -10,7 +10,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import (Boolean, ForeignKey, Integer, String, Text, UniqueConstraint)
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db

@@ -3,9 +3,15 @@ ranking (ranking.py) and the case query builder (query.py)."""
 
 from __future__ import annotations
 
-from .normalise import (arabic_key, arabic_tokens, has_arabic, latin_keys, latin_tokens,
-                        normalise_arabic, skeleton_tokens)
-
+from .normalise import (
+    arabic_key,
+    arabic_tokens,
+    has_arabic,
+    latin_keys,
+    latin_tokens,
+    normalise_arabic,
+    skeleton_tokens,
+)
 
 __all__ = ["arabic_key", "arabic_tokens", "case_search_keys", "has_arabic", "latin_keys",
            "latin_tokens", "normalise_arabic", "skeleton_tokens"]

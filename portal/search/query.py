@@ -21,7 +21,6 @@ from threading import Lock
 from time import monotonic
 
 from flask import current_app
-
 from sqlalchemy import Integer, Select, bindparam, column, exists, func, select, text
 from sqlalchemy.sql.elements import ColumnElement
 

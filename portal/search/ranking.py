@@ -16,8 +16,14 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .normalise import (arabic_tokens, has_arabic, latin_key, latin_tokens,
-                        skeleton_of_arabic, skeleton_of_latin)
+from .normalise import (
+    arabic_tokens,
+    has_arabic,
+    latin_key,
+    latin_tokens,
+    skeleton_of_arabic,
+    skeleton_of_latin,
+)
 
 _LATIN_CONS = (("x", "ks"), ("sch", "S"), ("kh", "X"), ("sh", "S"), ("ch", "S"),
                ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"), ("ck", "k"), ("dj", "j"),

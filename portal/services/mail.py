@@ -8,8 +8,8 @@ import ssl
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import event, select, update
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db

@@ -13,8 +13,13 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from .pages import (Journey, assert_keeps_arabic_order, assert_keeps_latin_order,
-                    assert_label_mirrored, assert_row_mirrored)
+from .pages import (
+    Journey,
+    assert_keeps_arabic_order,
+    assert_keeps_latin_order,
+    assert_label_mirrored,
+    assert_row_mirrored,
+)
 from .world import RUNS
 
 PASSWORD = "cedar rooftop lantern 42"
@@ -85,7 +90,7 @@ def test_journeys_2_and_3_document_share_then_the_partner_finds_and_exports(brow
     assert_keeps_arabic_order(page, "main dl.facts bdi[lang=ar]")
     assert_keeps_latin_order(page, "main dl.facts bdi[dir=ltr]")
 
-    page = staff.go(page.locator(f"main a[href$='/sources/new']"), "source-form")
+    page = staff.go(page.locator("main a[href$='/sources/new']"), "source-form")
     staff.choose("#kind", "family")
     staff.fill("#relation", "mother" if run.lang == "en" else "الأم")
     staff.choose("#consent_level", "all_partners")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.services.accounts import invitations
 from portal.services.audit import Actor
-from sqlalchemy import select
 
 from .. import factories
 from ..case_helpers import add_source, make_case

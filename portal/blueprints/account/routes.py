@@ -11,12 +11,12 @@ from sqlalchemy import delete, select
 
 from ... import crypto
 from ...extensions import db
+from ...forms_common import EmptyForm
 from ...models import UserSession
 from ...services import audit
 from ...services.accounts import authentication, credentials
 from ...services.accounts.users import AccountError
 from ...sessions import end_sessions
-from ...forms_common import EmptyForm
 from ...web import current_actor
 from ..auth.signin import start_session, stash_recovery_codes, take_recovery_codes
 from . import bp

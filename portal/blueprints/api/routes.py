@@ -10,12 +10,11 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from ...access import (TIER_RANK, effective_tier, get_case_or_404, list_scope, redact,
-                       redact_options)
+from ...access import TIER_RANK, effective_tier, get_case_or_404, list_scope, redact, redact_options
 from ...extensions import db
 from ...search import filters as case_filters
-from ...services.cases import register as case_service
 from ...services.cases import exports
+from ...services.cases import register as case_service
 from ...web import current_actor
 from . import bp
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, g, request
+from werkzeug.exceptions import HTTPException
 
 from ...access import load_policy
 from ...extensions import db, limiter
@@ -18,8 +19,6 @@ from ...services.audit import Actor
 from ...web import request_id
 from . import bp
 from .problems import ApiProblem, from_exception, from_http
-from werkzeug.exceptions import HTTPException
-
 
 REFUSALS = {"missing": "unauthenticated", "malformed": "unauthenticated",
             "invalid": "unauthenticated", "inactive": "unauthenticated",

@@ -15,11 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
-from ...access import (TIER_RANK, active_grants_of_org, effective_tier, get_case_or_404,
-                       redact,
-                       visible_events_for_org)
+from ...access import (
+    TIER_RANK,
+    active_grants_of_org,
+    effective_tier,
+    get_case_or_404,
+    redact,
+    visible_events_for_org,
+)
 from ...extensions import db
-from ...models import Case, Event, GrantCase
+from ...models import Event, GrantCase
 from ...search import filters as case_filters
 from ...services import audit
 from ...services.api import sync

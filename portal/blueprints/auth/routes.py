@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (current_app, flash, redirect, render_template, session,
-                   url_for)
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 

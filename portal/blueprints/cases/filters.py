@@ -6,8 +6,21 @@ from collections.abc import Mapping
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from ...labels.cases import (BODY, CHANNEL, CONSENT, CONSENT_METHOD, FACILITY_KIND, FIELD, KIND,
-                             REASON, RELIABILITY, SEX, SOURCE_KIND, STATUS, ref_name)
+from ...labels.cases import (
+    BODY,
+    CHANNEL,
+    CONSENT,
+    CONSENT_METHOD,
+    FACILITY_KIND,
+    FIELD,
+    KIND,
+    REASON,
+    RELIABILITY,
+    SEX,
+    SOURCE_KIND,
+    STATUS,
+    ref_name,
+)
 from ...labels.sharing import TIER
 
 

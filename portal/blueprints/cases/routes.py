@@ -14,16 +14,23 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ... import refdata
-from ...access import (can_reach, case_audience, deleted_cases, effective_tier, get_case_or_404,
-                       list_scope, redact)
+from ...access import (
+    can_reach,
+    case_audience,
+    deleted_cases,
+    effective_tier,
+    get_case_or_404,
+    list_scope,
+    redact,
+)
 from ...database import reads_only
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Case, CaseConflict, Role, SavedFilter
 from ...search import filters as case_filters
 from ...services.cases import register as case_service
-from ...services.cases.register import CaseInvalid
 from ...services.cases.duplicates import duplicates_of, find_duplicates
+from ...services.cases.register import CaseInvalid
 from ...web import current_actor
 from ..common import commit_or_report
 from . import bp

@@ -24,8 +24,16 @@ from ...web import current_actor
 from ..common import commit_or_report
 from . import bp, display
 from .forms import EventForm, FilterForm, PostponeForm, ReasonForm
-from .helpers import (apply_error, apply_filters, event_data, fill_event_form, filter_args,
-                      filter_choices, setup_event_form, zone_field_choices)
+from .helpers import (
+    apply_error,
+    apply_filters,
+    event_data,
+    fill_event_form,
+    filter_args,
+    filter_choices,
+    setup_event_form,
+    zone_field_choices,
+)
 
 PER_PAGE = 25
 

@@ -20,8 +20,13 @@ from ...extensions import db, limiter
 from ...forms_common import EmptyForm
 from ...models import PUBLISHED, Event, utcnow
 from ...services import audit
-from ...services.events.calendar import (active_token, build_calendar, issue_feed_token,
-                                         revoke_feed_tokens, user_for_feed_token)
+from ...services.events.calendar import (
+    active_token,
+    build_calendar,
+    issue_feed_token,
+    revoke_feed_tokens,
+    user_for_feed_token,
+)
 from ...web import current_actor
 from . import bp
 from .forms import TimezoneForm

@@ -12,9 +12,16 @@ from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import AgendaItem, Material
 from ...services import audit
-from ...services.events.content import (ALLOWED_TYPES, add_agenda_item, add_file, add_link,
-                                        delete_agenda_item, delete_material, material_path,
-                                        max_upload_bytes)
+from ...services.events.content import (
+    ALLOWED_TYPES,
+    add_agenda_item,
+    add_file,
+    add_link,
+    delete_agenda_item,
+    delete_material,
+    material_path,
+    max_upload_bytes,
+)
 from ...services.events.errors import EventError
 from ...web import current_actor
 from ..common import commit_or_report

@@ -10,8 +10,11 @@ from ...extensions import db
 from ...forms_common import EmptyForm
 from ...models import Organization, User
 from ...services import audit
-from ...services.accounts.organizations import (create_organization, set_organization_active,
-                                                update_organization)
+from ...services.accounts.organizations import (
+    create_organization,
+    set_organization_active,
+    update_organization,
+)
 from ...sessions import end_sessions
 from ...web import current_actor
 from . import bp

@@ -7,8 +7,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from ...access import (effective_tier, get_case_or_404, get_submission_or_404, redact,
-                       visible_cases, visible_submissions)
+
+from ...access import (
+    effective_tier,
+    get_case_or_404,
+    get_submission_or_404,
+    redact,
+    visible_cases,
+    visible_submissions,
+)
 from ...extensions import db
 from ...models import Case, PartnerSubmission
 from ...services.sharing import submissions

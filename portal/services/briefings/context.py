@@ -8,9 +8,9 @@ they stop at the "identification" tier even when built from an office-tier dicti
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import astuple
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import astuple
 
 from flask import Flask, current_app
 

@@ -16,6 +16,7 @@ import logging
 import os
 import select
 import signal
+
 # Starts the render worker, a fixed argv.
 import subprocess  # nosec B404
 import sys

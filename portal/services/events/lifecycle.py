@@ -11,8 +11,17 @@ from sqlalchemy import Select, delete, func, or_, select
 
 from ... import timezones
 from ...extensions import db
-from ...models import (ACTIVE, Event, EventChange, EventKind, EventOrganization, EventStatus,
-                       Organization, Rsvp, utcnow)
+from ...models import (
+    ACTIVE,
+    Event,
+    EventChange,
+    EventKind,
+    EventOrganization,
+    EventStatus,
+    Organization,
+    Rsvp,
+    utcnow,
+)
 from .. import audit
 from ..audit import Actor
 from .errors import EventError

@@ -62,7 +62,7 @@ def authenticate():
     principal = tokens.principal_of_token(token)
     g.api_token_id = token.id
     g.api_principal = principal
-    if rule.token != "any" and rule.token not in principal.scopes:
+    if rule.token not in ("any", *principal.scopes):
         _audit_refusal(403, "insufficient_scope")
         raise ApiProblem(403, "insufficient_scope", headers={
             "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{rule.token}"'})

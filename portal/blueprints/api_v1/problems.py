@@ -91,6 +91,7 @@ def _retry_after(exc) -> int:
         window = limiter.current_limit
         if window is not None:
             return max(1, int(window.reset_at - time.time()) + 1)
-    except Exception:  # an unknown limiter state: a safe default
-        pass
+    except (AttributeError, RuntimeError, TypeError, ValueError):
+        # An unknown limiter state gets the safe default below.
+        pass  # nosec B110
     return 60

@@ -37,3 +37,19 @@ def shared_world(users, orgs, n_a: int = 3):
     db.session.commit()
     return {"a_cases": a_cases, "detailed": detailed, "b_only": b_only, "unshared": unshared,
             "grant_a": grant_a, "grant_a_detailed": grant_a_detailed}
+
+
+def pull(client, token, cursor=None, limit=3, **params):
+    """Every page from `cursor` (None: a full sync): (items, last cursor, pages)."""
+    items, pages = [], 0
+    while True:
+        query = dict(params, limit=limit)
+        if cursor:
+            query["cursor"] = cursor
+        r = client.get("/api/v1/cases", query_string=query, headers=bearer(token))
+        assert r.status_code == 200, r.get_data(as_text=True)
+        body = r.get_json()
+        items += body["items"]
+        cursor, pages = body["next_cursor"], pages + 1
+        if not body["has_more"]:
+            return items, cursor, pages

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.models import ApiToken, AuditEvent
 
-from .api_helpers import bearer, make_token, shared_world
+from .api_helpers import bearer, make_token, pull, shared_world
 from .conftest import signed_in_csrf
 
 pytestmark = pytest.mark.security
@@ -25,23 +25,8 @@ def token_a(users, orgs, world):
     return make_token(orgs["a"], users["manager_a"])
 
 
-def _all_pages(client, token, params=None, cursor=None, limit=2):
-    items, pages = [], 0
-    while True:
-        query = dict(params or {}, limit=limit)
-        if cursor:
-            query["cursor"] = cursor
-        r = client.get("/api/v1/cases", query_string=query, headers=bearer(token))
-        assert r.status_code == 200, r.get_data(as_text=True)
-        body = r.get_json()
-        items += body["items"]
-        cursor, pages = body["next_cursor"], pages + 1
-        if not body["has_more"]:
-            return items, cursor, pages
-
-
 def test_partner_system_pulls_only_its_cases_at_its_tier(client, world, token_a):
-    items, _cursor, pages = _all_pages(client, token_a)
+    items, _cursor, pages = pull(client, token_a, limit=2)
     uids = {i["uid"] for i in items}
     assert uids == {c.uid for c in world["a_cases"]} | {world["detailed"].uid}
     assert pages >= 2 and all(not i["removed"] for i in items)

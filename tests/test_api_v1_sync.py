@@ -13,7 +13,7 @@ from portal.extensions import db as _db
 from portal.models import Notice, PartnerSubmission, Source, utcnow
 from portal.services.sharing import submissions as submission_service
 
-from .api_helpers import bearer, make_token, shared_world
+from .api_helpers import bearer, make_token, pull, shared_world
 from .case_helpers import actor_of
 from .sharing_helpers import consented_case, make_grant, shared
 
@@ -28,22 +28,6 @@ def world(db, users, orgs):
 @pytest.fixture
 def token_a(users, orgs, world):
     return make_token(orgs["a"], users["manager_a"])
-
-
-def pull(client, token, cursor=None, limit=3, **params):
-    """Every page from `cursor` (None: a full sync): (items, last cursor, pages)."""
-    items, pages = [], 0
-    while True:
-        query = dict(params, limit=limit)
-        if cursor:
-            query["cursor"] = cursor
-        r = client.get("/api/v1/cases", query_string=query, headers=bearer(token))
-        assert r.status_code == 200, r.get_data(as_text=True)
-        body = r.get_json()
-        items += body["items"]
-        cursor, pages = body["next_cursor"], pages + 1
-        if not body["has_more"]:
-            return items, cursor, pages
 
 
 def edit(case, narrative: str) -> None:

@@ -13,6 +13,7 @@ per question:
   events.py       which events a user sees and what they may do with one
   submissions.py  which partner submissions a user sees
   sync.py         what a partner system may hold: the partner API's snapshot of a subset
+  referrals.py    which referrals of families' needs a partner sees, and what of one
 
 Imports inside the package point one way: policy and coverage import no other module of it;
 cases, redaction, events and submissions build on them; scopes builds on cases; sync on
@@ -72,6 +73,15 @@ from .policy import (
                     role_required_for,
 )
 from .redaction import case_consent, redact, redact_options
+from .referrals import (
+                    active_referral_consent,
+                    family_for_referral_or_404,
+                    get_referral_or_404,
+                    partner_referral_filter,
+                    referral_row,
+                    referral_view,
+                    visible_referrals,
+)
 from .scopes import ListScope, list_scope, summary_names_match
 from .submissions import get_submission_or_404, submission_case_visible, visible_submissions
 from .sync import active_grants_of_org, sync_snapshot
@@ -100,4 +110,7 @@ __all__ = [
     "get_submission_or_404", "submission_case_visible", "visible_submissions",
     # sync
     "active_grants_of_org", "sync_snapshot",
+    # referrals (issue 17)
+    "active_referral_consent", "family_for_referral_or_404", "get_referral_or_404",
+    "partner_referral_filter", "referral_row", "referral_view", "visible_referrals",
 ]

@@ -119,3 +119,12 @@ def referral_row(referral) -> dict:
             "first_name": _clear(referral.first_name_enc, "first_name_enc"),
             "organization_id": referral.organization_id, "created_at": referral.created_at,
             "answered_at": referral.answered_at, "outcome_at": referral.outcome_at}
+
+
+def family_for_referral_or_404(uid: str, user):
+    """The family a staff member refers a need of (office accounts only; anyone else, and
+    a family that does not exist, gets a 404)."""
+    from ..models.families import Family
+    if not user.is_office or not isinstance(uid, str) or len(uid) > 20:
+        abort(404)
+    return db.one_or_404(select(Family).where(Family.uid == uid))

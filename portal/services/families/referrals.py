@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from flask import url_for
+from flask import has_request_context, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -80,7 +80,8 @@ def _too_long(limit: int):
 
 
 def _language() -> str:
-    locale = get_locale()
+    """The language a message is shown in (English outside a request: CLI, tests)."""
+    locale = get_locale() if has_request_context() else None
     return locale.language if locale is not None else "en"
 
 

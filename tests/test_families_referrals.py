@@ -313,3 +313,23 @@ def test_a2_referral_matrix(app, db, users, orgs, new_client, clock, security_re
     security_report["A2_referrals"] = {"routes": len(rules), "cells": cells,
                                        "principals": len(PRINCIPALS), "contexts": len(CONTEXTS),
                                        "failures": len(failures)}
+
+
+def test_referral_reads_and_answers_are_in_the_access_report(client, new_client, db, users,
+                                                            orgs, login, family_world):
+    ref = referrals.create_referral(family_world["family"], {
+        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
+        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
+        actor=actor_of(users["staff"]))
+    db.session.commit()
+    manager = login(users["manager_a"], the_client=new_client())
+    assert answer(manager, ref.uid, "accept").status_code == 302  # a read, then the answer
+    login(users["admin"])
+    report = client.get("/reports/?category=referrals").get_data(as_text=True)
+    assert ref.uid in report and "Opened a referral" in report
+    assert "Answered a referral" in report and "manager@a.test" in report
+    assert CONTACT not in report and SUMMARY not in report
+    csv_text = client.get("/reports/export.csv?category=referrals").get_data(as_text=True)
+    assert csv_text.count("referral_read") >= 1 and "referral_answered" in csv_text
+    colleagues = manager.get("/reports/colleagues?category=referrals").get_data(as_text=True)
+    assert ref.uid in colleagues and "Answered a referral" in colleagues

@@ -6,7 +6,12 @@ from flask_babel import lazy_gettext as _l
 from .cases import KIND, ref_name
 
 CATEGORY = {"opened": _l("Opened a case"), "exported": _l("Exported cases"),
-            "downloaded": _l("Downloaded a briefing pack"), "refused": _l("Refused")}
+            "downloaded": _l("Downloaded a briefing pack"), "refused": _l("Refused"),
+            "referrals": _l("Referrals of families' needs")}
+# What was done with a referral (the access report's "referrals" category).
+REFERRAL_ACTION = {"referral_read": _l("Opened a referral"),
+                   "referral_answered": _l("Answered a referral"),
+                   "referral_outcome": _l("Reported a referral's outcome")}
 OUTCOME = {"success": _l("Allowed"), "denied": _l("Refused")}
 # Why an attempt was refused, by audit action (and object type for authz_fail).
 REFUSAL = {"authz_fail:case": _l("Case not shared with the organisation, or no such case"),
@@ -53,5 +58,5 @@ def register(app) -> None:
                           "notice_kind": NOTICE_KIND, "submission_kind": SUBMISSION_KIND,
                           "update_kind": UPDATE_KIND, "submission_state": SUBMISSION_STATE,
                           "change": CHANGE, "record_as": RECORD_AS,
-                          "report_field": REPORT_FIELD},
+                          "report_field": REPORT_FIELD, "referral_action": REFERRAL_ACTION},
         refusal_label=refusal_label)

@@ -28,14 +28,18 @@ from ..audit import Actor
 from ..cases.exports import END_ACTION
 
 PER_PAGE = 50
+REFERRAL_ACTIONS = ("referral_read", "referral_answered", "referral_outcome")
 CATEGORIES = {
     "opened": and_(AuditEvent.action == "sensitive_read", AuditEvent.object_type == "case",
                    AuditEvent.outcome == "success"),
     "exported": and_(AuditEvent.action == "cases_exported", AuditEvent.outcome == "success"),
     "downloaded": and_(AuditEvent.action == "pack_download", AuditEvent.outcome == "success"),
     "refused": AuditEvent.outcome == "denied",
+    # Referrals of families' needs (issue 17): a referral opened, answered or completed.
+    "referrals": and_(AuditEvent.action.in_(REFERRAL_ACTIONS),
+                      AuditEvent.object_type == "referral", AuditEvent.outcome == "success"),
 }
-READ_CATEGORIES = ("opened", "exported", "downloaded")
+READ_CATEGORIES = ("opened", "exported", "downloaded", "referrals")
 SCOPES = ("all", "partners", "colleagues")
 MESSAGES = {
     "date": _l("Write the date as 2026-03-10."),
@@ -168,6 +172,8 @@ def summary_by_org(scope: str, viewer: User, f: ReportFilter) -> list[dict]:
 def category_of(event: AuditEvent) -> str:
     if event.outcome == "denied":
         return "refused"
+    if event.action in REFERRAL_ACTIONS:
+        return "referrals"
     return {"sensitive_read": "opened", "cases_exported": "exported",
             "pack_download": "downloaded"}.get(event.action, "")
 

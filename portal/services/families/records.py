@@ -146,7 +146,7 @@ def add_member(family: Family, data: dict, *, actor: Actor) -> FamilyMember:
     """A relative: name, contact (both encrypted), channel, main contact, and
     `relations` {case_id: relation} to the family's linked cases."""
     values = _member_values(family, data)
-    member = FamilyMember(family=family)
+    member = FamilyMember()
     family.members.append(member)
     db.session.flush()
     _save_member(family, member, values)

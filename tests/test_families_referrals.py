@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.access import load_policy
 from portal.models import AuditEvent, OutboxMessage, utcnow
 from portal.models.families import Referral
-from portal.services.families import referrals
+from portal.services.families import referrals, withdraw_consent
 
 from .case_helpers import actor_of
 from .conftest import csrf_from, post_form, signed_in_csrf, table_counts
@@ -92,6 +92,9 @@ def test_referral_flow_consent_inbox_accept_outcome(client, new_client, db, user
 
     staff_page = client.get(f"/referrals/{ref.uid}").get_data(as_text=True)
     assert "first hearing set" in staff_page and "Completed" in staff_page
+    family_page = client.get(f"/families/{family.uid}").get_data(as_text=True)
+    assert f"/referrals/{ref.uid}" in family_page
+    assert f"/referrals/families/{family.uid}/new" in family_page
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.object_type == "referral").order_by(AuditEvent.seq)).all()
     assert actions[0] == "referral_created" and "referral_read" in actions
@@ -177,9 +180,10 @@ def test_consent_withdrawal_hides_the_referral_on_the_next_request(
     assert manager.get(f"/referrals/{ref.uid}").status_code == 200
     token = signed_in_csrf(manager)
     consent = family_world["consent"]
-    consent.withdrawn_at, consent.withdrawn_by_id = utcnow(), users["staff"].id
-    if how == "service":  # what withdrawing the consent does: its open referrals go at once
-        assert referrals.withdraw_for_consent(consent, actor=actor_of(users["staff"])) == 1
+    if how == "service":  # the families service: its hook withdraws the open referrals
+        withdraw_consent(consent, actor=actor_of(users["staff"]))
+    else:  # the consent row alone: the gate reads it on every request
+        consent.withdrawn_at, consent.withdrawn_by_id = utcnow(), users["staff"].id
     db.session.commit()
     # The very next request: not in the inbox, the URL and the answers are 404.
     assert ref.uid not in manager.get("/referrals/").get_data(as_text=True)

@@ -13,6 +13,7 @@ per question:
   events.py       which events a user sees and what they may do with one
   submissions.py  which partner submissions a user sees
   sync.py         what a partner system may hold: the partner API's snapshot of a subset
+  families.py     who sees families (the office only) and the family consents in force
   referrals.py    which referrals of families' needs a partner sees, and what of one
 
 Imports inside the package point one way: policy and coverage import no other module of it;
@@ -56,6 +57,17 @@ from .events import (
                     visible_events,
                     visible_events_for_org,
 )
+from .families import (
+                    active_consent,
+                    contact_allowed,
+                    contact_consent_clause,
+                    get_family_or_404,
+                    may_see_families,
+                    publish_consent_active,
+                    referral_consent_active,
+                    require_families_reader,
+                    visible_families,
+)
 from .policy import (
                     ALL_ROLES,
                     ENROLMENT_ENDPOINTS,
@@ -74,8 +86,6 @@ from .policy import (
 )
 from .redaction import case_consent, redact, redact_options
 from .referrals import (
-                    active_referral_consent,
-                    family_for_referral_or_404,
                     get_referral_or_404,
                     partner_referral_filter,
                     referral_row,
@@ -110,7 +120,11 @@ __all__ = [
     "get_submission_or_404", "submission_case_visible", "visible_submissions",
     # sync
     "active_grants_of_org", "sync_snapshot",
+    # families (issue 17)
+    "active_consent", "contact_allowed", "contact_consent_clause", "get_family_or_404",
+    "may_see_families", "publish_consent_active", "referral_consent_active",
+    "require_families_reader", "visible_families",
     # referrals (issue 17)
-    "active_referral_consent", "family_for_referral_or_404", "get_referral_or_404",
-    "partner_referral_filter", "referral_row", "referral_view", "visible_referrals",
+    "get_referral_or_404", "partner_referral_filter", "referral_row", "referral_view",
+    "visible_referrals",
 ]

@@ -35,16 +35,6 @@ def _models():
     return FamilyConsent, Referral
 
 
-def active_referral_consent(family_id: int, organization_id: int):
-    """The family's active referral consent naming `organization_id`, or None (newest first).
-    Read on every call: a withdrawal takes effect at once."""
-    FamilyConsent, _Referral = _models()
-    return db.session.scalars(select(FamilyConsent).where(
-        FamilyConsent.family_id == family_id, FamilyConsent.kind == "referral",
-        FamilyConsent.organization_id == organization_id,
-        FamilyConsent.withdrawn_at.is_(None)).order_by(FamilyConsent.id.desc())).first()
-
-
 def partner_referral_filter(organization_id: int | None):
     """The condition a referral meets to be shown to an account of `organization_id`."""
     FamilyConsent, Referral = _models()
@@ -120,11 +110,3 @@ def referral_row(referral) -> dict:
             "organization_id": referral.organization_id, "created_at": referral.created_at,
             "answered_at": referral.answered_at, "outcome_at": referral.outcome_at}
 
-
-def family_for_referral_or_404(uid: str, user):
-    """The family a staff member refers a need of (office accounts only; anyone else, and
-    a family that does not exist, gets a 404)."""
-    from ..models.families import Family
-    if not user.is_office or not isinstance(uid, str) or len(uid) > 20:
-        abort(404)
-    return db.one_or_404(select(Family).where(Family.uid == uid))

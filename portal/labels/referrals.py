@@ -1,17 +1,13 @@
-"""Translated labels of referrals of families' needs to partners (issue 17)."""
+"""Translated labels of referrals of families' needs to partners (issue 17): the families
+vocabularies (labels/families.py) and the office list's filter."""
 
 from flask_babel import lazy_gettext as _l
 
 from .cases import CHANNEL
+from .families import NEED_CATEGORY, REFERRAL_STATUS
 
-STATUS = {"sent": _l("Waiting for an answer"), "accepted": _l("Accepted"),
-          "declined": _l("Declined"), "completed": _l("Completed"),
-          "withdrawn": _l("Withdrawn")}
 # The office's list: which referrals it shows.
 STATES = {"open": _l("Open"), "all": _l("All")}
-CATEGORY = {"legal": _l("Legal"), "medical": _l("Medical"), "financial": _l("Financial"),
-            "housing": _l("Housing"), "education": _l("Education"),
-            "psychosocial": _l("Psychosocial"),
-            "information": _l("Information about the missing person")}
 
-LABELS = {"status": STATUS, "states": STATES, "category": CATEGORY, "channel": CHANNEL}
+LABELS = {"status": REFERRAL_STATUS, "states": STATES, "category": NEED_CATEGORY,
+          "channel": CHANNEL}

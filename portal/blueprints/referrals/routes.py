@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...access import (
-    family_for_referral_or_404,
+    get_family_or_404,
     get_referral_or_404,
     referral_row,
     referral_view,
@@ -77,7 +77,7 @@ def _need_choices(family) -> list[tuple[int, str]]:
 
 @bp.route("/families/<uid>/new", methods=["GET", "POST"])
 def create(uid: str):
-    family = family_for_referral_or_404(uid, current_user)
+    family = get_family_or_404(uid, current_user)
     # Every partner is listed, those the family agreed to first: choosing another one is
     # refused with a message naming the organisation (the consent is checked when saving).
     consented = referrals.consented_org_ids(family)

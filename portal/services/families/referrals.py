@@ -5,8 +5,10 @@ that organisation. The referral is a snapshot made for the partner, and the only
 the family a partner ever reads (portal/access/referrals.py): the main contact's first name,
 the need's category, a summary staff write for the partner, and the contact channel and
 detail the family agreed to, every text encrypted at rest. The partner accepts or declines
-(with a reason), then reports the outcome; staff may withdraw a referral, and a withdrawal
-of the family's consent withdraws that organisation's open referrals at once.
+(with a reason), then reports the outcome; staff may withdraw a referral. A withdrawal of the
+family's consent withdraws that organisation's open referrals at once (consent.py's
+withdraw_open_referrals, a hook of withdraw_consent), and the gate hides them from the
+partner on the next request even before that.
 
 Every function flushes and never commits; each change and each read is audited in the same
 transaction. Audit entries and log lines carry ids only, never a name or a contact detail.
@@ -15,7 +17,6 @@ transaction. Audit entries and log lines carry ids only, never a name or a conta
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from flask import has_request_context, url_for
 from flask_babel import force_locale, get_locale
@@ -23,15 +24,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ... import crypto
-from ...access.referrals import active_referral_consent
+from ...access.families import active_consent
 from ...extensions import db
-from ...models import Organization, Role, User, utcnow
+from ...models import Need, Organization, Referral, Role, User, utcnow
 from ...models.case_records import CONTACT_CHANNELS
-from ...models.families import ENC_CONTEXTS, FamilyReferenceCounter, Need, Referral
 from .. import audit
 from ..audit import Actor
 from ..mail import queue_mail
+from .common import FamilyInvalid, dec, enc, next_reference
 
 log = logging.getLogger("portal.referrals")
 
@@ -67,12 +67,8 @@ MESSAGES = {
 }
 
 
-class ReferralInvalid(ValueError):
+class ReferralInvalid(FamilyInvalid):
     """Input or a step refused; `errors` holds (field, message) pairs naming the fields."""
-
-    def __init__(self, errors: list):
-        super().__init__("referral refused")
-        self.errors = errors
 
 
 def _too_long(limit: int):
@@ -86,18 +82,15 @@ def _language() -> str:
 
 
 def _enc(text: str, column: str) -> bytes | None:
-    return crypto.encrypt(text, context=ENC_CONTEXTS[("family_referrals", column)]) \
-        if text else None
+    return enc("family_referrals", column, text)
 
 
 def _member_name(member) -> str:
-    context = ENC_CONTEXTS[("family_members", "name_enc")]
-    return crypto.decrypt(member.name_enc, context=context) if member.name_enc else ""
+    return dec("family_members", "name_enc", member.name_enc)
 
 
 def _member_contact(member) -> str:
-    context = ENC_CONTEXTS[("family_members", "contact_enc")]
-    return crypto.decrypt(member.contact_enc, context=context) if member.contact_enc else ""
+    return dec("family_members", "contact_enc", member.contact_enc)
 
 
 def first_name(full_name: str) -> str:
@@ -148,7 +141,7 @@ def check_referral(family, data: dict) -> tuple[list, dict]:
     if org is None or org.kind == "office" or not org.active:
         errors.append(("organization_id", MESSAGES["organization"]))
     else:
-        consent = active_referral_consent(family.id, org.id)
+        consent = active_consent(family.id, "referral", organization_id=org.id)
         if consent is None:
             errors.append(("organization_id", _l(
                 "The family has not agreed to be referred to %(org)s: record their referral "
@@ -182,19 +175,6 @@ def check_referral(family, data: dict) -> tuple[list, dict]:
     return errors, made
 
 
-def _next_uid() -> str:
-    year = date.today().year
-    counter = db.session.scalar(select(FamilyReferenceCounter).where(
-        FamilyReferenceCounter.prefix == "RF", FamilyReferenceCounter.year == year)
-        .with_for_update())
-    if counter is None:
-        counter = FamilyReferenceCounter(prefix="RF", year=year, last=0)
-        db.session.add(counter)
-    counter.last = (counter.last or 0) + 1
-    db.session.flush()
-    return f"RF-{year}-{counter.last:06d}"
-
-
 def create_referral(family, data: dict, *, actor: Actor) -> Referral:
     """Refer one of `family`'s open needs to a partner organisation named by an active
     referral consent. `data`: organization_id, need_id, summary, contact_channel, contact."""
@@ -202,7 +182,7 @@ def create_referral(family, data: dict, *, actor: Actor) -> Referral:
     if errors:
         raise ReferralInvalid(errors)
     referral = Referral(
-        uid=_next_uid(), family_id=family.id, need_id=made["need"].id,
+        uid=next_reference("RF"), family_id=family.id, need_id=made["need"].id,
         organization_id=made["organization"].id, consent_id=made["consent"].id,
         first_name_enc=_enc(made["first_name"], "first_name_enc"),
         category=made["need"].category, summary_enc=_enc(made["summary"], "summary_enc"),
@@ -316,21 +296,6 @@ def withdraw(referral: Referral, *, actor: Actor, why: str = "staff") -> Referra
                  detail={"org": referral.organization_id, "why": why})
     log.info("Referral %s withdrawn (%s) by %s", referral.uid, why, actor.user_id)
     return referral
-
-
-def withdraw_for_consent(consent, *, actor: Actor) -> int:
-    """A referral consent was withdrawn: withdraw at once the open referrals made under it
-    or to its organisation for the same family. Returns how many. (The gate already hides
-    them from the partner on the next request, whatever their status.)"""
-    if consent.kind != "referral" or consent.organization_id is None:
-        return 0
-    open_ones = db.session.scalars(select(Referral).where(
-        Referral.family_id == consent.family_id,
-        Referral.organization_id == consent.organization_id,
-        Referral.status.in_(OPEN_STATUSES)).order_by(Referral.id)).all()
-    for referral in open_ones:
-        withdraw(referral, actor=actor, why="consent")
-    return len(open_ones)
 
 
 def family_referrals(family) -> list[Referral]:

@@ -9,7 +9,6 @@ the outbox. The only exception: the referral's own fields, on A's own referral p
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import logging
 from pathlib import Path
@@ -19,13 +18,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.models import AuditEvent, OutboxMessage
-from portal.models.families import ContactEntry, IntakeSubmission, Referral, SupportItem
+from portal.models.families import IntakeSubmission, Referral
+from portal.services import families as svc
 from portal.services.families import referrals
 
 from . import factories
 from .api_helpers import bearer, make_token, pull
 from .case_helpers import actor_of
-from .referral_helpers import add_need, enc, give_consent, make_family
+from .referral_helpers import enc
 from .sharing_helpers import consented_case, make_grant, shared
 from .test_briefings_views import generate, latest_pack
 from .test_sharing_matrix import sign_in
@@ -57,34 +57,47 @@ def found(text: str, fields=FIELDS) -> list[str]:
 
 
 def canary_world(db, users, orgs) -> dict:
+    """The canary family, made through the families services (so their log lines and audit
+    entries are checked too), linked to a case shared with A at the highest tier."""
     staff, actor = users["staff"], actor_of(users["staff"])
     case = consented_case(staff, shared(identification_referral=True),
                           first_name_lat="Sharedcase")
     make_grant(orgs["a"], "identification", [case])  # the highest tier
     make_grant(orgs["b"], "summary", [case])
     c = canary
-    family = make_family(staff, label=c("label"), residence=c("residence"),
-                         safety=c("safety"), main=f"{c('firstname')} {c('surname')}",
-                         contact=c("contact1"), others=[(c("member2name"), c("contact2"))],
-                         cases=[case])
-    consent = give_consent(family, staff, "referral", orgs["a"],
-                           note=c("consentnote_referral"))
-    give_consent(family, staff, "contact", note=c("consentnote_contact"))
-    give_consent(family, staff, "publish", case=case, note=c("consentnote_publish"))
+    family = svc.create_family({"label": c("label"), "residence_abroad": "lebanon",
+                                "residence_note": c("residence"), "preferred_language": "ar",
+                                "preferred_channel": "phone", "safety_rules": c("safety")},
+                               actor=actor)
+    svc.link_case(family, case, actor=actor)
+    svc.add_member(family, {"name": f"{c('firstname')} {c('surname')}",
+                            "contact": c("contact1"), "contact_channel": "phone",
+                            "is_main_contact": True, "relations": {case.id: "mother"}},
+                   actor=actor)
+    svc.add_member(family, {"name": c("member2name"), "contact": c("contact2"),
+                            "contact_channel": "email", "relations": {case.id: "brother"}},
+                   actor=actor)
+    consent = svc.record_consent(family, {
+        "kind": "referral", "organization_id": orgs["a"].id, "method": "written",
+        "given_on": "2026-03-01", "note": c("consentnote_referral")}, actor=actor)
+    svc.record_consent(family, {"kind": "contact", "method": "oral_witnessed",
+                                "given_on": "2026-03-01", "note": c("consentnote_contact")},
+                       actor=actor)
+    svc.record_consent(family, {"kind": "publish", "case_id": case.id, "method": "written",
+                                "given_on": "2026-03-01", "note": c("consentnote_publish")},
+                       actor=actor)
     for kind in ("visit", "call"):
-        db.session.add(ContactEntry(family_id=family.id, kind=kind, staff_id=staff.id,
-                                    happened_on=dt.date(2026, 3, 3),
-                                    note_enc=enc("family_contacts", "note_enc",
-                                                 c(f"contactnote_{kind}")),
-                                    follow_up_on=dt.date(2026, 3, 20)))
-    need = add_need(family, staff, "legal", detail=c("need_legal"))
-    add_need(family, staff, "medical", detail=c("need_medical"))
+        svc.log_contact(family, {"kind": kind, "happened_on": "2026-03-03",
+                                 "note": c(f"contactnote_{kind}"),
+                                 "follow_up_on": "2026-03-20"}, actor=actor)
+    need = svc.add_need(family, {"category": "legal", "detail": c("need_legal"),
+                                 "assessed_on": "2026-03-02"}, actor=actor)
+    svc.add_need(family, {"category": "medical", "detail": c("need_medical"),
+                          "assessed_on": "2026-03-02"}, actor=actor)
     # Support provided by partner A itself: still the office's record, never A's to read.
-    db.session.add(SupportItem(family_id=family.id, need_id=need.id, category="legal",
-                               form="service", status="delivered", provider_org_id=orgs["a"].id,
-                               description_enc=enc("family_support", "description_enc",
-                                                   c("support")),
-                               requested_by_id=staff.id, delivered_on=dt.date(2026, 3, 5)))
+    svc.request_support(family, {"category": "legal", "form": "service",
+                                 "description": c("support"), "need_id": need.id,
+                                 "provider_org_id": orgs["a"].id}, actor=actor)
     db.session.add(IntakeSubmission(reference="R-CANA-RY01", kind="report_missing",
                                     payload_enc=enc("family_intake", "payload_enc",
                                                     '{"story": "%s"}' % c("intake")),
@@ -95,7 +108,7 @@ def canary_world(db, users, orgs) -> dict:
     referrals.accept(ref, actor=actor_of(users["manager_a"]))
     referrals.report_outcome(ref, c("refoutcome"), actor=actor_of(users["manager_a"]))
     db.session.commit()
-    assert consent.withdrawn_at is None
+    assert consent.withdrawn_at is None and len(family.members) == 2
     return {"case": case, "family": family, "referral": ref}
 
 
@@ -131,6 +144,9 @@ def test_family_canaries_never_reach_a_partner(app, db, users, orgs, client, new
     caplog.set_level(logging.DEBUG)
     world = canary_world(db, users, orgs)
     login(users["staff"])
+    # Control: the office's own family page does show the canaries (they are really there).
+    office_page = client.get(f"/families/{world['family'].uid}").get_data(as_text=True)
+    assert {"label", "member2name", "need_legal"} <= set(found(office_page))
     assert generate(client, orgs, lang="en").status_code == 302
     pack = latest_pack()
     assert pack.status == "done" and pack.case_count == 1

@@ -337,3 +337,30 @@ def test_referral_reads_and_answers_are_in_the_access_report(client, new_client,
     assert csv_text.count("referral_read") >= 1 and "referral_answered" in csv_text
     colleagues = manager.get("/reports/colleagues?category=referrals").get_data(as_text=True)
     assert ref.uid in colleagues and "Answered a referral" in colleagues
+
+
+def test_demo_has_a_referral_to_a_partner_accepted_with_an_outcome(app, db, runner,
+                                                                  new_client):
+    """The issue's demo data: Cedar Rights Lab's manager finds one referral in the inbox,
+    accepted, with its outcome; no family page is reachable for them."""
+    from portal.demo.accounts import DEMO_PASSWORD
+    app.config["DEMO_MODE"] = True
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    ref = db.session.scalars(select(Referral)).one()
+    assert ref.status == "completed" and ref.organization.name_en.startswith("Cedar")
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0  # idempotent
+    assert referral_count(db) == 1
+    client = new_client()
+    assert post_form(client, "/auth/login", {"email": "manager@cedarlab.example",
+                                             "password": DEMO_PASSWORD,
+                                             "code": ""}).status_code == 302
+    inbox = client.get("/referrals/").get_data(as_text=True)
+    assert ref.uid in inbox and "Referrals" in inbox
+    page = client.get(f"/referrals/{ref.uid}").get_data(as_text=True)
+    assert "certificate of absence" in page and "@fictional_handle_1" in page
+    assert client.get(f"/families/{ref.family.uid}").status_code in (403, 404)
+    other = new_client()
+    post_form(other, "/auth/login", {"email": "manager@orontes.example",
+                                     "password": DEMO_PASSWORD, "code": ""})
+    assert other.get(f"/referrals/{ref.uid}").status_code == 404

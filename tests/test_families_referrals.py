@@ -364,3 +364,18 @@ def test_demo_has_a_referral_to_a_partner_accepted_with_an_outcome(app, db, runn
     post_form(other, "/auth/login", {"email": "manager@orontes.example",
                                      "password": DEMO_PASSWORD, "code": ""})
     assert other.get(f"/referrals/{ref.uid}").status_code == 404
+
+
+def test_partner_inbox_in_arabic_is_right_to_left(client, db, users, orgs, login, family_world):
+    ref = referrals.create_referral(family_world["family"], {
+        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
+        "summary": "يحتاج إلى محامٍ (وهمي).", "contact_channel": "phone", "contact": CONTACT},
+        actor=actor_of(users["staff"]))
+    users["viewer_a"].preferred_locale = "ar"
+    db.session.commit()
+    login(users["viewer_a"])
+    inbox = client.get("/referrals/").get_data(as_text=True)
+    assert 'dir="rtl"' in inbox and "الإحالات" in inbox and "قانوني" in inbox
+    page = client.get(f"/referrals/{ref.uid}").get_data(as_text=True)
+    assert "الاسم الأول لجهة التواصل في الأسرة" in page and "يحتاج إلى محامٍ" in page
+    assert "Contact detail" not in page

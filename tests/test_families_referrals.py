@@ -356,7 +356,7 @@ def test_demo_has_a_referral_to_a_partner_accepted_with_an_outcome(app, db, runn
                                              "password": DEMO_PASSWORD,
                                              "code": ""}).status_code == 302
     inbox = client.get("/referrals/").get_data(as_text=True)
-    assert ref.uid in inbox and "Referrals" in inbox
+    assert ref.uid in inbox and "الإحالات" in inbox  # the demo manager reads Arabic
     page = client.get(f"/referrals/{ref.uid}").get_data(as_text=True)
     assert "certificate of absence" in page and "@fictional_handle_1" in page
     assert client.get(f"/families/{ref.family.uid}").status_code in (403, 404)
@@ -379,3 +379,20 @@ def test_partner_inbox_in_arabic_is_right_to_left(client, db, users, orgs, login
     page = client.get(f"/referrals/{ref.uid}").get_data(as_text=True)
     assert "الاسم الأول لجهة التواصل في الأسرة" in page and "يحتاج إلى محامٍ" in page
     assert "Contact detail" not in page
+
+
+def test_answers_out_of_order_are_refused_with_a_message(client, new_client, db, users, orgs,
+                                                         login, family_world):
+    ref = referrals.create_referral(family_world["family"], {
+        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
+        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
+        actor=actor_of(users["staff"]))
+    db.session.commit()
+    manager = login(users["manager_a"], the_client=new_client())
+    early = answer(manager, ref.uid, "outcome", outcome="Too early (fictional).")
+    assert early.status_code == 422
+    assert "Only an accepted referral can be completed" in early.get_data(as_text=True)
+    too_long = answer(manager, ref.uid, "decline", reason="x" * 2001)
+    assert too_long.status_code == 422 and "Too long" in too_long.get_data(as_text=True)
+    db.session.refresh(ref)
+    assert (ref.status, ref.outcome_enc, ref.decline_reason) == ("sent", None, "")

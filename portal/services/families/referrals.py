@@ -262,7 +262,7 @@ def report_outcome(referral: Referral, outcome: str, *, actor: Actor) -> Referra
     """The partner reports what came of an accepted referral; the referral is completed."""
     _consent_still_active(referral)
     if referral.status != "accepted":
-        raise ReferralInvalid([("outcome", MESSAGES["not_accepted"])])
+        raise ReferralInvalid([("answer", MESSAGES["not_accepted"])])
     outcome = (outcome or "").strip()
     if not outcome:
         raise ReferralInvalid([("outcome", MESSAGES["outcome"])])

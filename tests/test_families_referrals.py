@@ -90,6 +90,9 @@ def test_referral_flow_consent_inbox_accept_outcome(client, new_client, db, user
     db.session.refresh(ref)
     assert ref.status == "completed" and ref.outcome_at is not None
 
+    told = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient == users["staff"].email)).all()
+    assert len(told) == 2 and all(ref.uid in m.body and "hearing" not in m.body for m in told)
     staff_page = client.get(f"/referrals/{ref.uid}").get_data(as_text=True)
     assert "first hearing set" in staff_page and "Completed" in staff_page
     family_page = client.get(f"/families/{family.uid}").get_data(as_text=True)

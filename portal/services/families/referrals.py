@@ -273,6 +273,7 @@ def report_outcome(referral: Referral, outcome: str, *, actor: Actor) -> Referra
     db.session.flush()
     audit.record("referral_outcome", actor, object_type="referral", object_id=referral.uid,
                  detail={"org": referral.organization_id, "status": "completed"})
+    _tell_office(referral)
     log.info("Referral %s completed by %s", referral.uid, actor.user_id)
     return referral
 
@@ -281,8 +282,25 @@ def _answered(referral: Referral, answer: str, actor: Actor) -> Referral:
     db.session.flush()
     audit.record("referral_answered", actor, object_type="referral", object_id=referral.uid,
                  detail={"org": referral.organization_id, "answer": answer})
+    _tell_office(referral)
     log.info("Referral %s %s by %s", referral.uid, answer, actor.user_id)
     return referral
+
+
+def _tell_office(referral: Referral) -> None:
+    """A mail to the staff member who made the referral: the partner answered or reported
+    (the referral's uid and a link only; the answer is read in the portal)."""
+    author = db.session.get(User, referral.created_by_id) if referral.created_by_id else None
+    if author is None or not author.active or not author.is_office:
+        return
+    try:
+        link = url_for("referrals.detail", uid=referral.uid, _external=True)
+    except RuntimeError:
+        link = f"/referrals/{referral.uid}"
+    with force_locale(author.preferred_locale or "en"):
+        queue_mail(author.email, _("A partner answered referral %(uid)s", uid=referral.uid),
+                   _("The partner organisation answered the referral %(uid)s or reported its "
+                     "outcome. Read it in the portal: %(link)s", uid=referral.uid, link=link))
 
 
 # --- withdrawal ----------------------------------------------------------------------------

@@ -361,7 +361,7 @@ def test_demo_has_a_referral_to_a_partner_accepted_with_an_outcome(app, db, runn
     inbox = client.get("/referrals/").get_data(as_text=True)
     assert ref.uid in inbox and "الإحالات" in inbox  # the demo manager reads Arabic
     page = client.get(f"/referrals/{ref.uid}").get_data(as_text=True)
-    assert "certificate of absence" in page and "@fictional_handle_1" in page
+    assert "وثيقة غياب" in page and "@fictional_handle_1" in page
     assert client.get(f"/families/{ref.family.uid}").status_code in (403, 404)
     other = new_client()
     post_form(other, "/auth/login", {"email": "manager@orontes.example",

@@ -40,11 +40,11 @@ def load_demo_referrals(orgs, users) -> None:
                        actor=_actor(staff))
     referral = referrals.create_referral(family, {
         "organization_id": cedar.id, "need_id": need.id,
-        "summary": "The mother needs advice on obtaining a death certificate without "
-                   "declaring her husband dead (fictional demo).",
+        "summary": "تحتاج الزوجة إلى استشارة قانونية للحصول على وثيقة غياب من دون التصريح "
+                   "بوفاة زوجها (مثال تجريبي وهمي).",
         "contact_channel": "messaging_app", "contact": "@fictional_handle_1"},
         actor=_actor(staff))
     referrals.accept(referral, actor=_actor(manager))
-    referrals.report_outcome(referral, "A volunteer lawyer met the family twice and filed "
-                             "a request for a certificate of absence (fictional demo).",
+    referrals.report_outcome(referral, "التقى محامٍ متطوع بالأسرة مرتين وقدّم طلباً للحصول "
+                             "على وثيقة غياب (مثال تجريبي وهمي).",
                              actor=_actor(manager))

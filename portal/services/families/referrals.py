@@ -315,8 +315,3 @@ def withdraw(referral: Referral, *, actor: Actor, why: str = "staff") -> Referra
     log.info("Referral %s withdrawn (%s) by %s", referral.uid, why, actor.user_id)
     return referral
 
-
-def family_referrals(family) -> list[Referral]:
-    """The family's referrals, newest first (for the family page)."""
-    return list(db.session.scalars(select(Referral).where(Referral.family_id == family.id)
-                                   .order_by(Referral.created_at.desc(), Referral.id.desc())))

@@ -101,3 +101,8 @@ __all__ = [
     # sync
     "active_grants_of_org", "sync_snapshot",
 ]
+
+# family intake (issue 17): the public form's submissions, office roles only
+from .intake import get_intake_or_404, visible_intake  # noqa: E402
+
+__all__ += ["get_intake_or_404", "visible_intake"]

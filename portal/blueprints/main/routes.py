@@ -28,6 +28,7 @@ NAV = (
     ("organizations.index", _l("Organisations")),
     ("reports.index", _l("Access report")),
     ("reports.colleagues", _l("Colleagues' activity")),
+    ("family_intake.queue", _l("Reports from families")),
 )
 
 

@@ -1,0 +1,28 @@
+"""Translated names of the family intake's values (issue 17)."""
+
+from flask_babel import lazy_gettext as _l
+
+from ..services.family_intake import DISMISS_REASONS
+
+KIND_LABELS = {
+    "report_missing": _l("Report of a missing person"),
+    "new_information": _l("New information"),
+}
+STATUS_LABELS = {
+    "new": _l("New"),
+    "linked": _l("Linked to a family"),
+    "dismissed": _l("Dismissed"),
+}
+FIELD_LABELS = {
+    "missing_name": _l("Full name of the missing person"),
+    "earlier_reference": _l("Earlier reference number, if you have one"),
+    "relation": _l("Your relation to this person"),
+    "missing_since": _l("Since when (date or year, even approximate)"),
+    "last_place": _l("Where were they last seen or taken?"),
+    "details": _l("What happened, or what is new"),
+    "sender_name": _l("Your name (optional)"),
+    "contact": _l("How can the office reach you safely? (optional)"),
+    "contact_safety": _l("When and how is it safe to contact you? (optional)"),
+}
+REASON_LABELS = DISMISS_REASONS
+

@@ -55,6 +55,8 @@ def register_extensions(app: Flask) -> None:
     from .labels import oversight as oversight_labels
     account_labels.register(app)
     oversight_labels.register(app)
+    from .labels import families as family_labels
+    family_labels.register(app)
     from .services.cases import changes as case_changes
     from .services.oversight import alerts
     alerts.init_app(app)
@@ -100,8 +102,13 @@ def register_blueprints(app: Flask) -> None:
     # Exempt from CSRF only because it never reads a cookie: bearer tokens alone (issue 16).
     csrf.exempt(api_v1.bp)
     app.register_blueprint(api_v1.bp)
+<<<<<<< HEAD
     from .blueprints import family_intake
     app.register_blueprint(family_intake.bp)
+=======
+    from .blueprints import families
+    app.register_blueprint(families.bp)
+>>>>>>> families-core
 
 
 def register_errorhandlers(app: Flask) -> None:

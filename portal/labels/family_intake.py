@@ -1,18 +1,12 @@
-"""Translated names of the family intake's values (issue 17)."""
+"""Translated names of the family intake's values (issue 17); kinds and states are those of
+labels/families.py."""
 
 from flask_babel import lazy_gettext as _l
 
 from ..services.family_intake import DISMISS_REASONS
+from .families import INTAKE_KIND as KIND_LABELS  # noqa: F401
+from .families import INTAKE_STATUS as STATUS_LABELS  # noqa: F401
 
-KIND_LABELS = {
-    "report_missing": _l("Report of a missing person"),
-    "new_information": _l("New information"),
-}
-STATUS_LABELS = {
-    "new": _l("New"),
-    "linked": _l("Linked to a family"),
-    "dismissed": _l("Dismissed"),
-}
 FIELD_LABELS = {
     "missing_name": _l("Full name of the missing person"),
     "earlier_reference": _l("Earlier reference number, if you have one"),
@@ -25,4 +19,3 @@ FIELD_LABELS = {
     "contact_safety": _l("When and how is it safe to contact you? (optional)"),
 }
 REASON_LABELS = DISMISS_REASONS
-

@@ -102,13 +102,10 @@ def register_blueprints(app: Flask) -> None:
     # Exempt from CSRF only because it never reads a cookie: bearer tokens alone (issue 16).
     csrf.exempt(api_v1.bp)
     app.register_blueprint(api_v1.bp)
-<<<<<<< HEAD
-    from .blueprints import family_intake
-    app.register_blueprint(family_intake.bp)
-=======
     from .blueprints import families
     app.register_blueprint(families.bp)
->>>>>>> families-core
+    from .blueprints import family_intake
+    app.register_blueprint(family_intake.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

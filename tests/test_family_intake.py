@@ -239,3 +239,62 @@ def test_dismiss_needs_a_reason_and_is_audited(db, client, users, login, submitt
     assert "Spam or abuse" in client.get(url).get_data(as_text=True)
     again = client.post(url + "/dismiss", data={"csrf_token": token, "reason": "test"})
     assert again.status_code == 409
+
+
+def test_staff_turn_a_report_into_a_family_and_a_case(db, client, users, login, submitted):
+    from portal.models import Case, Family, FamilyCase, FamilyMember
+    from portal.services.families import dec
+    login(users["staff"])
+    url = f"/intake/{submitted.reference}"
+    page = client.get(url).get_data(as_text=True)
+    token = csrf_from(page)
+    before = table_counts(db)
+    refused = client.post(url + "/create", data={"csrf_token": token, "label": "",
+                                                 "status": "missing", "add_sender": "y"})
+    assert refused.status_code == 400 and table_counts(db) == before
+    done = client.post(url + "/create", data={
+        "csrf_token": token, "first_name_ar": "هادي", "family_name_ar": "الخياط",
+        "first_name_lat": "Hadi", "family_name_lat": "Khayyat", "status": "missing",
+        "label": "Family of the fictional Hadi", "add_sender": "y", "relation": "brother",
+        "contact_channel": "phone"})
+    assert done.status_code == 302
+    db.session.refresh(submitted)
+    assert submitted.status == "linked" and submitted.family_id and submitted.case_id
+    family = db.session.get(Family, submitted.family_id)
+    case = db.session.get(Case, submitted.case_id)
+    assert case.first_name_ar == "هادي" and case.status == "missing"
+    assert db.session.get(FamilyCase, (family.id, case.id)) is not None
+    member = db.session.scalar(select(FamilyMember).where(FamilyMember.family_id == family.id))
+    assert member.is_main_contact
+    assert dec("family_members", "contact_enc", member.contact_enc) == CONTACT_CANARY
+    assert [r.relation for r in member.relations] == ["brother"]
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "intake_linked")).object_id == submitted.reference
+    after = client.get(url).get_data(as_text=True)
+    assert family.uid in after and case.reference in after
+    again = client.post(url + "/create", data={"csrf_token": token, "label": "x"})
+    assert again.status_code == 409
+
+
+def test_staff_link_a_report_to_an_existing_family_and_case(db, client, users, login,
+                                                             submitted):
+    from .case_helpers import make_case
+    from .family_helpers import make_family
+    family = make_family(users["staff"])
+    case = make_case(users["staff"])
+    db.session.commit()
+    login(users["staff"])
+    url = f"/intake/{submitted.reference}"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    before = table_counts(db)
+    wrong = client.post(url + "/link", data={"csrf_token": token, "family_uid": "FA-1999-000009",
+                                             "case_reference": "DO-1999-000001"})
+    body = wrong.get_data(as_text=True)
+    assert wrong.status_code == 400 and "no family with this reference" in body
+    assert "no case with this reference" in body and table_counts(db) == before
+    done = client.post(url + "/link", data={"csrf_token": token, "family_uid": family.uid,
+                                            "case_reference": case.reference})
+    assert done.status_code == 302
+    db.session.refresh(submitted)
+    assert (submitted.status, submitted.family_id, submitted.case_id) == ("linked", family.id,
+                                                                          case.id)

@@ -111,3 +111,46 @@ class DismissForm(FlaskForm):
     def validate_reason(self, field) -> None:
         if field.data not in DISMISS_REASONS:
             raise ValidationError(_l("%(field)s: please choose a reason.", field=_name(field)))
+
+
+def _choices(table: dict, blank: str | None = None):
+    from ...labels.cases import choices
+    return choices(table, blank)
+
+
+class CreateFromReportForm(FlaskForm):
+    """A new case and family from a report: the names as the register writes them, the
+    family's label, and whether the sender joins the family as its main contact."""
+
+    first_name_ar = StringField(_l("First name (Arabic)"))
+    family_name_ar = StringField(_l("Family name (Arabic)"))
+    first_name_lat = StringField(_l("First name (Latin)"))
+    family_name_lat = StringField(_l("Family name (Latin)"))
+    status = SelectField(_l("Status"), validate_choice=False)
+    label = StringField(_l("Household label"))
+    add_sender = BooleanField(_l("Add the sender as the family's main contact"), default=True)
+    relation = SelectField(_l("Sender's relation to the missing person"), validate_choice=False)
+    contact_channel = SelectField(_l("Contact channel"), validate_choice=False)
+
+    def setup(self) -> "CreateFromReportForm":
+        from ...labels.cases import CHANNEL, STATUS
+        from ...labels.families import RELATION
+        self.status.choices = _choices(STATUS)
+        self.relation.choices = _choices(RELATION, "—")
+        self.contact_channel.choices = _choices(CHANNEL)
+        return self
+
+    def case_data(self) -> dict:
+        return {"first_name_ar": self.first_name_ar.data or "",
+                "family_name_ar": self.family_name_ar.data or "",
+                "first_name_lat": self.first_name_lat.data or "",
+                "family_name_lat": self.family_name_lat.data or "",
+                "status": self.status.data or "missing", "sex": "unknown"}
+
+    def family_data(self) -> dict:
+        return {"label": self.label.data or ""}
+
+
+class LinkReportForm(FlaskForm):
+    family_uid = StringField(_l("Family reference (FA-…)"))
+    case_reference = StringField(_l("Case reference (DO-…), optional"))

@@ -117,3 +117,64 @@ def counts_by_status() -> dict[str, int]:
     rows = db.session.execute(select(IntakeSubmission.status, func.count())
                               .group_by(IntakeSubmission.status)).all()
     return {status: n for status, n in rows}
+
+
+# --- from a report to a family and a case ----------------------------------------------------
+
+class IntakeInvalid(ValueError):
+    """Input refused while turning a report into records; `errors` holds (field, message)."""
+
+    def __init__(self, errors: list):
+        super().__init__("invalid intake decision")
+        self.errors = errors
+
+
+def _linked(submission: IntakeSubmission, family, case, actor: Actor, how: str) -> None:
+    _handled(submission, "linked", actor)
+    submission.family_id = family.id
+    submission.case_id = case.id if case is not None else None
+    audit.record("intake_linked", actor, object_type="intake", object_id=submission.reference,
+                 detail={"family": family.uid, "case": case.uid if case is not None else "",
+                         "how": how})
+
+
+def create_family_and_case(submission: IntakeSubmission, *, case: dict, family: dict,
+                           sender: dict | None, relation: str, actor: Actor):
+    """A new case and a new family from a report, linked; the sender (when the office adds
+    them) becomes the family's main contact with their relation to the case. All or nothing:
+    the caller commits only when this returns."""
+    from ..cases.register import NAME_FIELDS, CaseInvalid, create_case
+    from ..families import FamilyInvalid, add_member, create_family, link_case
+    if submission.status != "new":
+        raise IntakeError("already handled")
+    try:
+        # The report's own text stays in the (encrypted) report; the case names only it.
+        data = {**{name: "" for name in NAME_FIELDS}, "aliases": [], "tags": [],
+                "internal_notes": f"Family report {submission.reference}", **case}
+        new_case = create_case(data, actor=actor)
+        new_family = create_family(family, actor=actor)
+        link_case(new_family, new_case, actor=actor)
+        if sender is not None:
+            add_member(new_family, {**sender, "is_main_contact": True,
+                                    "relations": {new_case.id: relation} if relation else {}},
+                       actor=actor)
+    except (CaseInvalid, FamilyInvalid) as exc:
+        raise IntakeInvalid(exc.errors) from exc
+    _linked(submission, new_family, new_case, actor, "created")
+    log.info("Family report %s turned into family %s and case %s by user %s",
+             submission.reference, new_family.id, new_case.id, actor.user_id)
+    return new_family, new_case
+
+
+def link_existing(submission: IntakeSubmission, family, case, *, actor: Actor) -> None:
+    """Link a report to a family the office has (and to one of its cases, linking the case
+    to the family if it was not yet)."""
+    from ..families import FamilyInvalid, link_case
+    if submission.status != "new":
+        raise IntakeError("already handled")
+    if case is not None:
+        try:
+            link_case(family, case, actor=actor)
+        except FamilyInvalid as exc:
+            raise IntakeInvalid(exc.errors) from exc
+    _linked(submission, family, case, actor, "linked")

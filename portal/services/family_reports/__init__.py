@@ -27,7 +27,13 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Family, Governorate, Organization, SupportItem
-from ...models.families import NEED_CATEGORIES, SUPPORT_FORMS, PssAttendance, PssEnrolment, PssSeries
+from ...models.families import (
+    NEED_CATEGORIES,
+    SUPPORT_FORMS,
+    PssAttendance,
+    PssEnrolment,
+    PssSeries,
+)
 from ..audit import Actor
 from ..briefings.formatting import digits, number
 
@@ -115,7 +121,7 @@ def _name(ar: str | None, en: str | None, lang: str) -> str:
 def support_figures(year: int, lang: str) -> dict:
     """Support items delivered in `year`: by month, category, form, where the family lives
     and the providing organisation; cash amounts per currency."""
-    from ...labels.families import NEED_CATEGORY, RESIDENCE_ABROAD, SUPPORT_FORM, CURRENCY
+    from ...labels.families import CURRENCY, NEED_CATEGORY, RESIDENCE_ABROAD, SUPPORT_FORM
     first, last = _year_bounds(year)
     rows = db.session.execute(
         select(SupportItem.delivered_on, SupportItem.category, SupportItem.form,

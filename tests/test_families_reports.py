@@ -163,3 +163,74 @@ def test_report_page_and_csv_for_the_office_only(db, client, users, login, world
         partner = login(users[who], the_client=new_client())
         assert partner.get("/reports/families/").status_code == 403
         assert partner.get(f"/reports/families/export.csv?year={YEAR}").status_code == 403
+
+
+# --- the briefing pack's "Support to families" section -------------------------------------
+
+@pytest.fixture
+def pack_world(db, users, orgs, monkeypatch, clock):
+    """Cases for the pack come from tests/briefing_data.py; support delivered this year (the
+    clock's 2026): 3 legal (a small cell), 12 housing; a family canary in every family field."""
+    from portal.services.briefings import data
+
+    from . import briefing_data as bd
+    monkeypatch.setattr(data, "pack_cases", lambda recipient, selection: [
+        dict(bd.case_at("summary", n)) for n in (1, 2)])
+    monkeypatch.setattr(data, "pack_events", lambda recipient: [])
+    family = make_family(users["staff"], label="CANARY-family-label",
+                         residence_note="CANARY-residence", safety_rules="CANARY-safety")
+    add_member(family, users["staff"], name="CANARY-member", contact="CANARY-contact")
+    for category, n in (("legal", 3), ("housing", 12)):
+        for i in range(n):
+            db.session.add(SupportItem(family_id=family.id, category=category, form="service",
+                                       status="delivered", provider_org_id=orgs["office"].id,
+                                       delivered_on=dt.date(2026, 2, 1 + i)))
+    db.session.commit()
+    yield family
+    from portal.services.briefings import jobs
+    db.session.commit()
+    jobs.wait_for_background()
+
+
+def _pack_text(client, pack) -> str:
+    from pypdf import PdfReader
+    download = client.get(f"/briefings/{pack.document_id}/download")
+    assert download.status_code == 200
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.data)).pages)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_pack_section_support_to_families_is_aggregates_only(db, client, users, orgs, login,
+                                                             pack_world, lang):
+    from portal.models import BriefingPack
+
+    from .conftest import post_form
+    login(users["staff"])
+    form = client.get("/briefings/new").get_data(as_text=True)
+    assert 'value="families"' in form and 'value="families" checked' not in form
+    response = post_form(client, "/briefings/new", {
+        "recipient": str(orgs["a"].id), "language": lang, "mode": "all",
+        "sections": ["summary", "families"], "covering_note": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    db.session.expire_all()
+    pack = db.session.scalars(select(BriefingPack).order_by(BriefingPack.id.desc())).first()
+    assert pack.status == "done" and "families" in pack.sections
+    text = _pack_text(client, pack)
+    if lang == "en":
+        assert "Support to families" in text and "Support items delivered to families" in text
+        assert "Legal" in text and "<5" in text and "Housing" in text
+    else:
+        assert "الدعم المقدم إلى العائلات" in text
+    assert "CANARY" not in text
+
+
+def test_partners_cannot_choose_the_families_section(db, client, users, orgs, login,
+                                                     pack_world):
+    from .conftest import post_form
+    login(users["manager_a"])
+    form = client.get("/briefings/new").get_data(as_text=True)
+    assert 'value="families"' not in form
+    response = post_form(client, "/briefings/new", {
+        "language": "en", "mode": "all", "sections": ["summary", "families"],
+        "covering_note": ""})
+    assert response.status_code == 422

@@ -133,7 +133,6 @@ def support_figures(year: int, lang: str) -> dict:
         .join(Organization, Organization.id == SupportItem.provider_org_id)
         .where(SupportItem.status == "delivered", SupportItem.delivered_on.between(first, last))
     ).all()
-    db.session.rollback()  # a read: no transaction is kept open
     months = Counter(r[0].month for r in rows)
     by_month = [(format_date(date(year, m, 1), "LLLL", locale=lang), months.get(m, 0))
                 for m in range(1, 13)]
@@ -198,7 +197,6 @@ def pss_figures(year: int, lang: str) -> dict:
         .group_by(PssEnrolment.series_id)).all())
     ids = sorted(set(enrolled) | set(completed) | set(attended))
     series = {s.id: s for s in db.session.scalars(select(PssSeries).where(PssSeries.id.in_(ids)))}
-    db.session.rollback()
     titles = [series[i].title(lang) for i in ids]
     columns = {}
     for key, source in (("enrolled", enrolled), ("attended", attended),
@@ -208,6 +206,13 @@ def pss_figures(year: int, lang: str) -> dict:
             for n, t in enumerate(titles)]
     totals = {k: _total([c], c["sum"], lang) for k, c in columns.items()}
     return {"rows": rows, "totals": totals, "columns": columns}
+
+
+def pack_section(year: int, lang: str) -> dict:
+    """The "Support to families" section of a briefing pack: the same aggregates, with the
+    same suppression, as plain strings (never a family, a name or an amount under 5 payments)."""
+    return {"year": digits(str(year), lang), "support": support_figures(year, lang),
+            "pss": pss_figures(year, lang)}
 
 
 def available_years(today: date | None = None) -> list[int]:
@@ -250,5 +255,6 @@ def record_view(year: int, *, actor: Actor) -> None:
                  object_id=str(year))
 
 
-__all__ = ["HIDDEN", "SMALL_CELL", "available_years", "csv_text", "protect", "pss_figures",
+__all__ = ["HIDDEN", "SMALL_CELL", "available_years", "csv_text", "pack_section", "protect",
+           "pss_figures",
            "record_export", "record_view", "support_figures"]

@@ -298,3 +298,13 @@ def test_staff_link_a_report_to_an_existing_family_and_case(db, client, users, l
     db.session.refresh(submitted)
     assert (submitted.status, submitted.family_id, submitted.case_id) == ("linked", family.id,
                                                                           case.id)
+
+
+def test_access_log_keeps_no_visitor_of_the_public_form():
+    from portal.gunicorn_log import forget_visitor
+    atoms = {"h": "203.0.113.7", "a": "Mozilla/5.0 (Tor)", "f": "http://x.onion/",
+             "{x-forwarded-for}i": "203.0.113.7", "r": "POST /families/report HTTP/1.1"}
+    assert forget_visitor(dict(atoms), "/families/report")["h"] == "-"
+    assert set(forget_visitor(dict(atoms), "/families/report/thanks").values()) == {
+        "-", "POST /families/report HTTP/1.1"}
+    assert forget_visitor(dict(atoms), "/cases/")["h"] == "203.0.113.7"

@@ -268,7 +268,8 @@ def support_new(uid: str):
     family = get_family_or_404(uid, current_user)
     form = SupportForm()
     form.provider_org_id.choices = organization_choices()
-    form.currency.choices = [("", _("— choose —"))] + [(c, c) for c in CURRENCIES]
+    form.currency.choices = [("", _("— choose —"))] + [
+        (c, str(svc_labels.CURRENCY[c])) for c in CURRENCIES]
     view = family_view(family)
     form.need_id.choices = [("", _("— none —"))] + [
         (str(n.id), f"{n.id}: {svc_labels.need_category_label(n.category)}")

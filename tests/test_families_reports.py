@@ -155,6 +155,10 @@ def test_report_page_and_csv_for_the_office_only(db, client, users, login, world
     assert ["cash_USD", "amount", "502.50 USD"] in rows and ["cash_EUR", "amount", "*"] in rows
     assert ["pss_enrolled", "Coping together (fictional)", "<5"] in rows
     assert "Fictional member" not in export.get_data(as_text=True)
+    arabic_csv = client.get(f"/reports/families/export.csv?year={YEAR}",
+                            headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "٥" not in arabic_csv and "٤" not in arabic_csv  # Latin digits for spreadsheets
+    assert "support_delivered,total,40" in arabic_csv and "<5" in arabic_csv
     event = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "family_report_exported"))
     assert event.object_id == str(YEAR) and event.actor_id == users["staff"].id

@@ -222,24 +222,32 @@ def available_years(today: date | None = None) -> list[int]:
 
 # --- export --------------------------------------------------------------------------------
 
+_LATIN = str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.")
+
+
+def _plain(value: str) -> str:
+    """A shown value for a spreadsheet: Latin digits, no thousands separators."""
+    return value.translate(_LATIN).replace("٬", "").replace(",", "")
+
+
 def csv_text(support: dict, pss: dict) -> str:
-    """The report as CSV (section, row, value): the same suppressed values as the page."""
+    """The report as CSV (section, row, value): the same suppressed values as the page, the
+    labels in the reader's language, the numbers in Latin digits without separators."""
     from ..cases.exports import neutralise
+    rows = [("support_delivered", "total", support["total"])]
+    for key in ("by_month", "by_category", "by_form", "by_place", "by_provider"):
+        rows += [(key, neutralise(row["label"]), row["value"]) for row in support[key]["rows"]]
+    for item in support["amounts"]:
+        rows.append(("cash_" + item["currency"], "payments", item["payments"]))
+        rows.append(("cash_" + item["currency"], "amount", item["amount"] or HIDDEN))
+    for row in pss["rows"]:
+        for key in ("enrolled", "attended", "completed"):
+            rows.append(("pss_" + key, neutralise(row["title"]), row[key]["value"]))
+    rows += [("pss_" + key, "total", value) for key, value in pss["totals"].items()]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "row", "value"])
-    writer.writerow(["support_delivered", "total", support["total"]])
-    for key in ("by_month", "by_category", "by_form", "by_place", "by_provider"):
-        for row in support[key]["rows"]:
-            writer.writerow([key, neutralise(row["label"]), row["value"]])
-    for item in support["amounts"]:
-        writer.writerow(["cash_" + item["currency"], "payments", item["payments"]])
-        writer.writerow(["cash_" + item["currency"], "amount", item["amount"] or HIDDEN])
-    for row in pss["rows"]:
-        for key in ("enrolled", "attended", "completed"):
-            writer.writerow(["pss_" + key, neutralise(row["title"]), row[key]["value"]])
-    for key, value in pss["totals"].items():
-        writer.writerow(["pss_" + key, "total", value])
+    writer.writerows((section, label, _plain(value)) for section, label, value in rows)
     return out.getvalue()
 
 

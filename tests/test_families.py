@@ -111,3 +111,25 @@ def test_every_family_page_renders_in_arabic_and_english(app, db, users, staff_c
     assert db.session.scalar(select(Family).where(Family.uid == uid)) is not None
     assert db.session.scalars(select(FamilyMember)).first() is not None
     assert db.session.scalars(select(ContactEntry)).first() is not None
+
+
+def test_demo_families(app, db, runner):
+    """`flask demo load` brings fictional families with overdue follow-ups, four-eyes cash,
+    delivered in-kind support and a PSS course with attendance; no referral (issue 17)."""
+    from portal.models import PssAttendance, Referral, SupportItem
+    from portal.services.families import overdue_count
+    app.config["DEMO_MODE"] = True
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert len(db.session.scalars(select(Family)).all()) == 4
+    cash = db.session.scalars(select(SupportItem).where(SupportItem.form == "cash")).all()
+    approved = [c for c in cash if c.status == "approved"]
+    assert approved and all(c.approved_by_id != c.requested_by_id for c in approved)
+    assert db.session.scalars(select(SupportItem).where(
+        SupportItem.form == "in_kind", SupportItem.status == "delivered")).all()
+    assert db.session.scalars(select(PssAttendance)).all()
+    assert db.session.scalars(select(Referral)).all() == []
+    staff_ids = {e.staff_id for e in db.session.scalars(select(ContactEntry))}
+    assert sum(overdue_count(s) for s in staff_ids) == 2
+    again = runner.invoke(args=["demo", "load"])  # idempotent
+    assert again.exit_code == 0 and len(db.session.scalars(select(Family)).all()) == 4

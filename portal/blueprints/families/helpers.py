@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ... import refdata
 from ...access import MAX_ID, may_see_families, require_families_reader
@@ -30,7 +31,7 @@ def _inject_overdue():
             return 0
         try:
             return overdue_count(current_user.id)
-        except Exception:  # e.g. the 503 page while the database is away
+        except SQLAlchemyError:  # e.g. the 503 page while the database is away
             db.session.rollback()
             return 0
     return {"overdue_follow_ups": overdue_follow_ups}

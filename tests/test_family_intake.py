@@ -308,3 +308,15 @@ def test_access_log_keeps_no_visitor_of_the_public_form():
     assert set(forget_visitor(dict(atoms), "/families/report/thanks").values()) == {
         "-", "POST /families/report HTTP/1.1"}
     assert forget_visitor(dict(atoms), "/cases/")["h"] == "203.0.113.7"
+
+
+def test_demo_reports_wait_in_the_queue_once(db, client, users, login):
+    from portal.demo.family_intake import load_demo_intake
+    load_demo_intake({}, {})
+    load_demo_intake({}, {})
+    db.session.commit()
+    assert intake_count(db) == 2
+    login(users["staff"])
+    rows = db.session.scalars(select(IntakeSubmission)).all()
+    page = client.get(f"/intake/{rows[0].reference}").get_data(as_text=True)
+    assert "سامي الورّاق" in page

@@ -56,7 +56,8 @@ class ReportForm(FlaskForm):
     """What a relative sends. Only `kind`, the missing person's name and the account are
     required: everything else is whatever they can safely give."""
 
-    kind = RadioField(_l("What do you want to do?"), validate_choice=False, choices=[
+    kind = RadioField(_l("What do you want to do?"), validate_choice=False,
+                      default="report_missing", choices=[
         ("report_missing", _l("Report a person who is missing, detained or disappeared")),
         ("new_information", _l("Send new information about a person already reported"))])
     missing_name = StringField(_l("Full name of the missing person"),

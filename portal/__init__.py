@@ -106,6 +106,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(families.bp)
     from .blueprints import referrals
     app.register_blueprint(referrals.bp)
+    from .blueprints import family_intake
+    app.register_blueprint(family_intake.bp)
+    from .blueprints import family_reports
+    app.register_blueprint(family_reports.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -68,6 +68,11 @@ class Default:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
+    # The public family form (/families/report): per address AND for everyone together (an
+    # onion service sees every Tor visitor as one address), and a small body (text only).
+    FAMILY_INTAKE_LIMIT_PER_ADDRESS = "5 per 10 minutes; 20 per day"
+    FAMILY_INTAKE_LIMIT_GLOBAL = "120 per hour"
+    FAMILY_INTAKE_MAX_BODY = 64 * 1024
     LOGIN_FAILURES_BEFORE_DELAY = 5
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     LOGIN_MAX_DELAY_SECONDS = 15 * 60

@@ -14,9 +14,26 @@ def redact_path(path: str) -> str:
     return TOKEN_PATHS.sub(r"\1[token]", path or "")
 
 
+# The public family form (issue 17) keeps no trace of who used it: no address, browser or
+# referring page in the access log either.
+ANONYMOUS_PATHS = re.compile(r"^/families/report(/|$|\?)")
+VISITOR_ATOMS = ("h", "a", "f", "{x-forwarded-for}i", "{x-real-ip}i", "{user-agent}i",
+                 "{referer}i")
+
+
+def forget_visitor(atoms: dict, path: str) -> dict:
+    """The log atoms of a request to the public family form, without the visitor."""
+    if ANONYMOUS_PATHS.match(path or ""):
+        for key in VISITOR_ATOMS:
+            if key in atoms:
+                atoms[key] = "-"
+    return atoms
+
+
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
+        atoms = forget_visitor(super().atoms(resp, req, environ, request_time),
+                               environ.get("PATH_INFO", ""))
         for key in ("U", "r"):
             if key in atoms:
                 atoms[key] = redact_path(atoms[key]) if key == "U" else re.sub(

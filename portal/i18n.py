@@ -12,9 +12,30 @@ from flask_login import current_user
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 
+def arabic_first(view):
+    """Mark a public page written for families first: Arabic unless the visitor chose English
+    (a `?lang=en` link on the page, or the portal's switcher); Accept-Language is not used."""
+    view.arabic_first = True
+    return view
+
+
+def _arabic_first_locale(languages) -> str | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "arabic_first", False):
+        return None
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        return chosen
+    return session.get("lang") if session.get("lang") in languages else "ar"
+
+
 def select_locale() -> str:
-    """The user's preference, then the switcher kept in the session, then Accept-Language."""
+    """The user's preference, then the switcher kept in the session, then Accept-Language
+    (pages marked arabic_first: the visitor's choice, else Arabic)."""
     languages = current_app.config["LANGUAGES"]
+    first = _arabic_first_locale(languages)
+    if first:
+        return first
     try:
         preferred = current_user.preferred_locale if current_user.is_authenticated else None
     except Exception:  # no request user (CLI, PDF worker)

@@ -135,9 +135,15 @@ class ServerSessionInterface(SessionInterface):
         now = utcnow()
         if session.row_id is None:
             session.raw_id = secrets.token_urlsafe(32)
+            # Only a signed-in session keeps a trace of where it comes from (the account
+            # page lists them); an anonymous visitor's (sign-in page, the public family form)
+            # keeps neither address nor browser.
+            signed_in = session.get("_user_id") is not None
             row = UserSession(id=sid_hash(session.raw_id), created_at=now, last_seen=now,
-                              ip_hash=_address_tag(app, request.remote_addr or ""),
-                              user_agent=coarse_user_agent(request.user_agent.string or ""))
+                              ip_hash=_address_tag(app, request.remote_addr or "")
+                              if signed_in else "",
+                              user_agent=coarse_user_agent(request.user_agent.string or "")
+                              if signed_in else "")
             db.session.add(row)
             if session.get("_user_id") is None:
                 # Every visitor of the sign-in page gets a row (for its CSRF token): clear

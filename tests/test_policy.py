@@ -17,7 +17,9 @@ pytestmark = pytest.mark.security
 
 # The short explicit allow-list of endpoints reachable without signing in.
 PUBLIC = {"static", "main.health", "main.set_language", "auth.login", "auth.activate",
-          "events.feed"}
+          "events.feed",
+          # the public family form (issue 17): rate-limited, CSRF-checked, text only
+          "family_intake.form", "family_intake.thanks"}
 DUMMY_ARGS = {"int": 987654, "string": "nonexistent-0000", "path": "nonexistent.css",
               "uuid": "00000000-0000-4000-8000-000000000000", "default": "nonexistent-0000"}
 

@@ -128,3 +128,8 @@ __all__ = [
     "get_referral_or_404", "partner_referral_filter", "referral_row", "referral_view",
     "visible_referrals",
 ]
+
+# family intake (issue 17): the public form's submissions, office roles only
+from .intake import get_intake_or_404, visible_intake  # noqa: E402
+
+__all__ += ["get_intake_or_404", "visible_intake"]

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from ..extensions import db
-from ..labels.briefings import RENDER_ERRORS, SECTIONS, label
+from ..labels.briefings import DEFAULT_SECTIONS, RENDER_ERRORS, SECTIONS, label
 from ..services.audit import Actor
 from ..services.briefings import data, packs
 from .options import find_organization
@@ -23,7 +23,7 @@ briefings_cli = AppGroup("briefings", help="Briefing packs (PDF).")
 @click.option("--org", "org_ref", required=True, help="Recipient organisation id or English name.")
 @click.option("--lang", type=click.Choice(["ar", "en"]), required=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
-@click.option("--sections", default=",".join(SECTIONS), show_default=True,
+@click.option("--sections", default=",".join(DEFAULT_SECTIONS), show_default=True,
               help="Comma-separated sections.")
 @click.option("--sample", type=int, default=0,
               help="Render N fictional sample cases instead of the register (not recorded).")

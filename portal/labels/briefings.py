@@ -11,9 +11,14 @@ SECTION_LABELS = {
     "table": _l("Table of cases"),
     "cases": _l("Case sheets"),
     "events": _l("Upcoming joint events"),
+    "families": _l("Support to families"),
     "contacts": _l("Contacts of the office"),
 }
 SECTIONS = tuple(SECTION_LABELS)
+# Sections only the office may choose, and left out unless chosen: the families aggregates
+# (issue 17) are for the office's packs to donors.
+OFFICE_SECTIONS = frozenset({"families"})
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s not in OFFICE_SECTIONS)
 
 # The languages a pack is written in, named as everywhere else.
 LANGUAGE_LABELS = {code: EVENT_LANGUAGES[code] for code in ("ar", "en")}

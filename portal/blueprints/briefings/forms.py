@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField, T
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...labels.briefings import LANGUAGE_LABELS, SECTION_LABELS
+from ...labels.briefings import DEFAULT_SECTIONS, LANGUAGE_LABELS, SECTION_LABELS
 
 REFERENCE = re.compile(r"^[A-Z]{2,5}-\d{4}-\d{6}$")
 MAX_REFERENCES = 2000
@@ -34,7 +34,7 @@ class GeneratePackForm(FlaskForm):
     references = TextAreaField(_l("References"), validators=[Optional(), Length(max=40_000)],
                                description=_l("One case reference per line, for example "
                                               "DO-2025-000042."))
-    sections = MultiCheckboxField(_l("Sections"), default=list(SECTION_LABELS),
+    sections = MultiCheckboxField(_l("Sections"), default=list(DEFAULT_SECTIONS),
                                   choices=[(k, v) for k, v in SECTION_LABELS.items()])
     covering_note = TextAreaField(_l("Covering note"), validators=[Optional(), Length(max=4000)],
                                   description=_l("Printed on the cover. Optional."))

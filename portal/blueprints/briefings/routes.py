@@ -7,7 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
-from ...labels.briefings import LANGUAGE_LABELS, PACK_STATE_LABELS, RENDER_ERRORS, label
+from ...labels.briefings import (
+    LANGUAGE_LABELS,
+    OFFICE_SECTIONS,
+    PACK_STATE_LABELS,
+    RENDER_ERRORS,
+    label,
+)
 from ...models import BriefingPack, Organization
 from ...services import audit
 from ...services.briefings import data, jobs, packs
@@ -30,6 +36,8 @@ def _build_form() -> GeneratePackForm:
         form.recipient.choices = [(o.id, o.name(_locale())) for o in partners]
     else:
         del form.recipient  # a partner's pack is always for its own organisation
+        form.sections.choices = [(k, v) for k, v in form.sections.choices
+                                 if k not in OFFICE_SECTIONS]
     form.filter_id.choices = data.saved_filters(current_user)
     return form
 

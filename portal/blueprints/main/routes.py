@@ -30,6 +30,7 @@ NAV = (
     ("reports.colleagues", _l("Colleagues' activity")),
     ("families.index", _l("Families")),
     ("referrals.index", _l("Referrals")),
+    ("family_intake.queue", _l("Reports from families")),
 )
 
 

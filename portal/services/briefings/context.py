@@ -176,7 +176,7 @@ def _contacts(contacts: list[dict], lang: str) -> list[dict]:
 
 
 def pack_context(info: PackInfo, cases: list[dict], events: list[dict] | None,
-                 contacts: list[dict]) -> dict:
+                 contacts: list[dict], families: dict | None = None) -> dict:
     """Everything pack.html and pack.css need, as plain strings, numbers, lists and dicts."""
     lang = info.language
     recipient = (info.recipient_ar if lang == "ar" else info.recipient_en) or \
@@ -184,6 +184,8 @@ def pack_context(info: PackInfo, cases: list[dict], events: list[dict] | None,
     sections = [s for s in SECTION_LABELS if s in info.sections]
     if events is None and "events" in sections:
         sections.remove("events")
+    if families is None and "families" in sections:
+        sections.remove("families")  # aggregates built by services/family_reports, or nothing
     return {
         "lang": lang, "dir": "rtl" if lang == "ar" else "ltr",
         "title": _("Briefing pack"), "document_id": info.document_id,
@@ -198,4 +200,5 @@ def pack_context(info: PackInfo, cases: list[dict], events: list[dict] | None,
         "cases": [case_context(case, i, lang) for i, case in enumerate(cases, 1)],
         "events": [event_context(e, lang) for e in events or []],
         "contacts": _contacts(contacts, lang),
+        "families": families,
     }

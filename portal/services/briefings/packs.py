@@ -145,7 +145,9 @@ def generate_pack(pack: BriefingPack, *, actor: Actor, cases: list[dict] | None 
                     recipient_ar=recipient.name_ar, recipient_en=recipient.name_en,
                     created_at=pack.created_at, sections=tuple(pack.sections),
                     covering_note=pack.covering_note)
-    html, css = render_pack(info, cases, events, current_app.config["PACK_OFFICE_CONTACTS"])
+    families = _family_figures(pack) if "families" in pack.sections else None
+    html, css = render_pack(info, cases, events, current_app.config["PACK_OFFICE_CONTACTS"],
+                            families)
     pack.progress = 30
     report(30)
     expected = 1.0 + 0.02 * len(cases)
@@ -168,6 +170,20 @@ def generate_pack(pack: BriefingPack, *, actor: Actor, cases: list[dict] | None 
     log.info("Briefing pack %r generated: %s cases, %s pages", pack, len(cases), result.pages)
     report(100)
     return True
+
+
+def _family_figures(pack: BriefingPack) -> dict | None:
+    """The "Support to families" section: aggregates of the pack's year so far, with small
+    cells suppressed (services/family_reports); None leaves the section out."""
+    from flask_babel import force_locale
+
+    from ..family_reports import pack_section
+    try:
+        with force_locale(pack.language):
+            return pack_section(pack.created_at.year, pack.language)
+    except Exception:  # the section is left out rather than failing the whole pack
+        log.exception("family figures unavailable for pack %s", pack.document_id)
+        return None
 
 
 def pack_file(pack: BriefingPack) -> Path | None:

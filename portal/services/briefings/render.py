@@ -52,10 +52,10 @@ def _css_context(pack: dict) -> dict:
 
 
 def render_pack(info: PackInfo, cases: list[dict], events: list[dict] | None,
-                contacts: list[dict]) -> tuple[str, str]:
+                contacts: list[dict], families: dict | None = None) -> tuple[str, str]:
     """The HTML and CSS of a pack, built and translated in the pack's language."""
     with force_locale(info.language):
-        pack = pack_context(info, cases, events, contacts)
+        pack = pack_context(info, cases, events, contacts, families)
         html = render_template("briefings/pdf/pack.html", pack=pack)
         css = render_template("briefings/pdf/pack.css", **_css_context(pack))
     return html, css

@@ -1,0 +1,55 @@
+"""The support and PSS report: one calendar year at a time (whole years only, so that no two
+periods differ by a few days whose small counts subtraction would reveal)."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...access.families import require_families_reader
+from ...extensions import db
+from ...services import family_reports as reports
+from ...web import current_actor, error_page
+from . import bp
+
+
+def _year() -> int | None:
+    years = reports.available_years()
+    raw = request.args.get("year", "")
+    if not raw:
+        return years[0]
+    return int(raw) if raw.isdigit() and int(raw) in years else None
+
+
+def _figures(year: int) -> tuple[dict, dict]:
+    lang = get_locale().language
+    return reports.support_figures(year, lang), reports.pss_figures(year, lang)
+
+
+@bp.route("/")
+def index():
+    require_families_reader(current_user)
+    year = _year()
+    if year is None:
+        return error_page(400, _("Year: choose one of the years in the list."))
+    support, pss = _figures(year)
+    reports.record_view(year, actor=current_actor())
+    db.session.commit()
+    return render_template("family_reports/index.html", year=year, support=support, pss=pss,
+                           years=reports.available_years())
+
+
+@bp.route("/export.csv")
+def export():
+    require_families_reader(current_user)
+    year = _year()
+    if year is None:
+        return error_page(400, _("Year: choose one of the years in the list."))
+    support, pss = _figures(year)
+    reports.record_export(year, actor=current_actor())
+    db.session.commit()
+    return Response(reports.csv_text(support, pss), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f"attachment; filename=support-report-{year}.csv"})

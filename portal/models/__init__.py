@@ -39,3 +39,6 @@ __all__ = [
     "GrantCase", "ShareGrant", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
     "UserSession", "utcnow",
 ]
+from .public import PublicPage, PublicSnapshot, PublicStory  # noqa: E402  (issue 18)
+
+__all__ += ["PublicPage", "PublicSnapshot", "PublicStory"]

@@ -20,6 +20,34 @@ from .events import (
                      Material,
                      Rsvp,
 )
+from .families import (
+                       CONSENT_KINDS,
+                       CONTACT_KINDS,
+                       CURRENCIES,
+                       FAMILY_RELATIONS,
+                       INTAKE_KINDS,
+                       INTAKE_STATUSES,
+                       NEED_CATEGORIES,
+                       REFERRAL_STATUSES,
+                       RESIDENCE_ABROAD,
+                       SUPPORT_FORMS,
+                       SUPPORT_STATUSES,
+                       ContactEntry,
+                       Family,
+                       FamilyCase,
+                       FamilyConflict,
+                       FamilyConsent,
+                       FamilyMember,
+                       FamilyMemberRelation,
+                       FamilyReferenceCounter,
+                       IntakeSubmission,
+                       Need,
+                       PssAttendance,
+                       PssEnrolment,
+                       PssSeries,
+                       Referral,
+                       SupportItem,
+)
 from .organizations import Organization
 from .outbox import OutboxMessage
 from .oversight import CaseChange, Notice, PartnerSubmission
@@ -38,6 +66,13 @@ __all__ = [
     "RecoveryCode", "ReferenceCounter", "RegisterEpoch", "Role", "SavedFilter", "GRANT_TIERS",
     "GrantCase", "ShareGrant", "Source", "SourceConsentOrg", "Submission", "TimelineEntry", "User",
     "UserSession", "utcnow",
+    # families (issue 17)
+    "CONSENT_KINDS", "CONTACT_KINDS", "CURRENCIES", "FAMILY_RELATIONS", "INTAKE_KINDS",
+    "INTAKE_STATUSES", "NEED_CATEGORIES", "REFERRAL_STATUSES", "RESIDENCE_ABROAD",
+    "SUPPORT_FORMS", "SUPPORT_STATUSES", "ContactEntry", "Family", "FamilyCase",
+    "FamilyConflict", "FamilyConsent", "FamilyMember", "FamilyMemberRelation",
+    "FamilyReferenceCounter", "IntakeSubmission", "Need", "PssAttendance", "PssEnrolment",
+    "PssSeries", "Referral", "SupportItem",
 ]
 from .public import PublicPage, PublicSnapshot, PublicStory  # noqa: E402  (issue 18)
 

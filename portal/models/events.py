@@ -73,6 +73,9 @@ class Event(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A session of a psychosocial-support course (models/families.py, issue 17).
+    pss_series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pss_series.id", ondelete="SET NULL"), index=True)
 
     organizer: Mapped[Organization] = relationship(foreign_keys=[organizer_org_id])
     participants: Mapped[list["EventOrganization"]] = relationship(

@@ -5,7 +5,7 @@
 * `public_pages`: bilingual campaign pages and monthly reports (with their PDFs).
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 22:58:33.247992
 
 """
@@ -16,7 +16,7 @@ import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

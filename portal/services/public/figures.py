@@ -98,16 +98,20 @@ def build_figures(counts: Counter, categories: dict[str, list[dict]],
     def shown(key) -> int | None:
         return None if key in hidden else figure[key]
 
+    def cell(cat: dict, key) -> dict:
+        # A hidden count is null; "small" (below the threshold) or "withheld" (hidden so
+        # that a small one cannot be worked out) is all that is said about it.
+        if key in hidden:
+            return {**cat, "count": None,
+                    "hidden": "small" if figure[key] < threshold else "withheld"}
+        return {**cat, "count": figure[key]}
+
     def chart(dim: str, status: str | None = None) -> list[dict]:
-        rows = []
-        for cat in categories[dim]:
-            key = (dim, cat["key"]) if status is None else (dim, cat["key"], status)
-            rows.append({**cat, "count": shown(key)})
-        return rows
+        return [cell(cat, (dim, cat["key"]) if status is None else (dim, cat["key"], status))
+                for cat in categories[dim]]
     return {
         "threshold": threshold, "total": shown(("total",)),
-        "charts": {"status": [{**c, "count": shown(("status", c["key"]))}
-                              for c in categories["status"]],
+        "charts": {"status": [cell(c, ("status", c["key"])) for c in categories["status"]],
                    **{dim: chart(dim) for dim in DIMENSIONS}},
         "by_status": {s: {dim: chart(dim, s) for dim in DIMENSIONS} for s in keys["status"]},
     }

@@ -18,6 +18,10 @@ pytestmark = pytest.mark.security
 # The short explicit allow-list of endpoints reachable without signing in.
 PUBLIC = {"static", "main.health", "main.set_language", "auth.login", "auth.activate",
           "events.feed"}
+# The public site (issue 18): read-only pages of published items (tests/test_public_site.py).
+PUBLIC |= {"public.root", "public.home", "public.figures", "public.story", "public.campaign",
+           "public.reports", "public.report", "public.report_pdf", "public.feed",
+           "public.og_figures", "public.og_report"}
 DUMMY_ARGS = {"int": 987654, "string": "nonexistent-0000", "path": "nonexistent.css",
               "uuid": "00000000-0000-4000-8000-000000000000", "default": "nonexistent-0000"}
 

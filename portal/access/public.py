@@ -15,9 +15,12 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import FamilyConsent, Governorate, PublicPage, PublicSnapshot, PublicStory
+from ..models.cases import STATUSES  # the vocabulary of the status filter, not case data
 from .families import publish_consent_active
 
 PUBLISHED = "published"
+__all__ = ["STATUSES", "current_snapshot", "get_page", "get_story", "last_change",
+           "published_pages", "published_stories", "report_pdf", "story_view"]
 
 
 def _snapshot_dict(snapshot: PublicSnapshot | None) -> dict | None:

@@ -19,7 +19,6 @@ from flask_babel import force_locale
 from ...access import public as published
 from ...extensions import limiter
 from ...labels.cases import STATUS
-from ...models.cases import STATUSES
 from ...services.public import charts
 from . import bp
 
@@ -93,7 +92,7 @@ def home(lang: str):
 @bp.route(f"/{LANGS}/figures")
 def figures(lang: str):
     status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
+    if status is not None and status not in published.STATUSES:
         abort(404)
     snapshot = published.current_snapshot()
     shown = []
@@ -102,7 +101,7 @@ def figures(lang: str):
                                                                  "governorate", "year")
         shown = [charts.chart(snapshot["figures"], d, lang, status) for d in dims]
     return _page(lang, "public/figures.html", snapshot=snapshot, charts_shown=shown,
-                 status=status, statuses=STATUSES,
+                 status=status, statuses=published.STATUSES,
                  total=charts.total_text(snapshot["figures"], lang) if snapshot else None)
 
 

@@ -22,7 +22,7 @@ from ...labels.cases import STATUS
 from ...services.public import charts
 from . import bp
 
-LANGS = "<any(ar,en):lang>"
+LANGS = "<lang>"  # ar or en; anything else is a 404 (_check_lang)
 CACHE_CONTROL = "public, no-cache"
 
 
@@ -31,6 +31,12 @@ def _limit() -> str:
 
 
 limiter.limit(_limit)(bp)  # the same per-address limiter as the sign-in form
+
+
+@bp.url_value_preprocessor
+def _check_lang(endpoint, values):
+    if values is not None and "lang" in values and values["lang"] not in ("ar", "en"):
+        abort(404)
 
 
 @bp.app_template_global()

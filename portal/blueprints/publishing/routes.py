@@ -156,8 +156,10 @@ def _page_form(page: PublicPage | None, kind: str):
         422 if errors else 200)
 
 
-@bp.route("/pages/new/<any(campaign,report):kind>", methods=["GET", "POST"])
+@bp.route("/pages/new/<kind>", methods=["GET", "POST"])
 def new_page(kind: str):
+    if kind not in ("campaign", "report"):
+        abort(404)
     return _page_form(None, kind)
 
 
@@ -167,9 +169,11 @@ def edit_page(page_id: int):
     return _page_form(page, page.kind)
 
 
-@bp.route("/<any(stories,pages):what>/<int:item_id>/<any(submit,approve,return,unpublish):step>",
-          methods=["POST"])
+@bp.route("/<what>/<int:item_id>/<step>", methods=["POST"])
 def workflow(what: str, item_id: int, step: str):
+    if what not in ("stories", "pages") or step not in ("submit", "approve", "return",
+                                                        "unpublish"):
+        abort(404)
     item = db.session.get(PublicStory if what == "stories" else PublicPage, item_id)
     if item is None:
         abort(404)

@@ -71,21 +71,26 @@ def count_register(actor_user) -> tuple[Counter, int]:
     return counts, last
 
 
-def build_figures(counts: Counter, categories: dict[str, list[dict]],
-                  threshold: int = THRESHOLD) -> dict:
-    """The suppressed figures of `counts` (keys: status, party, governorate, year)."""
+def figure_lines(counts: Counter, categories: dict[str, list[dict]]) -> tuple[dict, list]:
+    """Every figure that may be published, by key, and the lines that tie them together
+    (cells and their total): the input of suppress(), and of the tests' differencing check."""
     keys = {dim: [c["key"] for c in categories[dim]] for dim in ("status", *DIMENSIONS)}
     index = {"party": 1, "governorate": 2, "year": 3}
-    total = sum(counts.values())
-    figure: dict = {("total",): total}
+    sums: Counter = Counter()
+    for k, n in counts.items():  # one pass: every margin and every cell
+        sums[("total",)] += n
+        sums[("status", k[0])] += n
+        for dim in DIMENSIONS:
+            sums[(dim, k[index[dim]])] += n
+            sums[(dim, k[index[dim]], k[0])] += n
+    figure: dict = {("total",): sums[("total",)]}
     for s in keys["status"]:
-        figure[("status", s)] = sum(n for k, n in counts.items() if k[0] == s)
+        figure[("status", s)] = sums[("status", s)]
     for dim in DIMENSIONS:
         for d in keys[dim]:
-            figure[(dim, d)] = sum(n for k, n in counts.items() if k[index[dim]] == d)
+            figure[(dim, d)] = sums[(dim, d)]
             for s in keys["status"]:
-                figure[(dim, d, s)] = sum(n for k, n in counts.items()
-                                          if k[0] == s and k[index[dim]] == d)
+                figure[(dim, d, s)] = sums[(dim, d, s)]
     lines = [([("status", s) for s in keys["status"]], ("total",))]
     for dim in DIMENSIONS:
         lines.append(([(dim, d) for d in keys[dim]], ("total",)))
@@ -93,6 +98,14 @@ def build_figures(counts: Counter, categories: dict[str, list[dict]],
             lines.append(([(dim, d, s) for d in keys[dim]], ("status", s)))
         for d in keys[dim]:  # one category across statuses, against the unfiltered chart
             lines.append(([(dim, d, s) for s in keys["status"]], (dim, d)))
+    return figure, lines
+
+
+def build_figures(counts: Counter, categories: dict[str, list[dict]],
+                  threshold: int = THRESHOLD) -> dict:
+    """The suppressed figures of `counts` (keys: status, party, governorate, year)."""
+    keys = {dim: [c["key"] for c in categories[dim]] for dim in ("status", *DIMENSIONS)}
+    figure, lines = figure_lines(counts, categories)
     hidden = suppress(figure, lines, threshold)
 
     def shown(key) -> int | None:

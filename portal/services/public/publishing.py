@@ -186,20 +186,20 @@ def approve(item, *, actor, render_pdf=None) -> None:
     if isinstance(item, PublicStory) and not publish_consent_active(item.case_id):
         raise PublishRefused("no_consent")
     now = utcnow()
-    if isinstance(item, PublicPage):
+    if isinstance(item, PublicPage) and item.kind == "report":
         snapshot = db.session.scalar(
             select(PublicSnapshot.id).where(PublicSnapshot.status == "published")
             .order_by(PublicSnapshot.approved_at.desc(), PublicSnapshot.id.desc()).limit(1))
-        if item.kind == "report":
-            if snapshot is None:
-                raise PublishRefused("no_snapshot")
-            item.snapshot_id = snapshot
+        if snapshot is None:
+            raise PublishRefused("no_snapshot")
+        item.snapshot_id = snapshot
+        if render_pdf is not None:  # both files first: a failure leaves the item as it was
+            pdfs = render_pdf(item, "ar"), render_pdf(item, "en")
+            item.pdf_ar, item.pdf_en = pdfs
+    if isinstance(item, PublicPage):
         item.published_at = item.published_at or now
     item.status, item.approved_by_id, item.approved_at = "published", actor.user_id, now
     item.updated_at, item.unpublished_at = now, None
-    if isinstance(item, PublicPage) and item.kind == "report" and render_pdf is not None:
-        item.pdf_ar = render_pdf(item, "ar")
-        item.pdf_en = render_pdf(item, "en")
     audit.record(f"{_kind(item)}_published", actor, object_type=_kind(item),
                  object_id=_object_id(item))
     log.info("%s %s published by user %s", _kind(item), _object_id(item), actor.user_id)

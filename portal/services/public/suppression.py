@@ -7,9 +7,12 @@ who knows a line's total and all but some of its cells knows the sum of the hidd
 
 1. every count below the threshold (zero included, so a hidden cell is never known to be at
    least one) is hidden ("fewer than N");
-2. a line with hidden cells must hide at least one cell of N or more as well: then the sum a
-   reader can compute never pins a hidden small cell (it ranges from 0 to its own bound);
-3. a line whose cells are all hidden hides its total too (it would tell their sum);
+2. in a line with hidden cells, a reader knows their sum S. If every hidden cell is small
+   (each between 0 and N-1), and either 0 < S < N (the hidden cells together are a small
+   group: "governorate X but not detained: 2") or S > (N-1)·(h-1) for h hidden cells (some
+   hidden cell must hold at least one person; at the extreme it is pinned exactly), one
+   more cell is hidden: the smallest shown one (N or more, so a reader can no longer bound
+   the small ones), or the line's total when every cell is hidden already;
 
 repeated over every line until nothing changes. Hiding only grows, so it ends. This guards
 against differencing along any one line, e.g. a chart minus the same chart filtered by a
@@ -33,15 +36,17 @@ def suppress(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],
         changed = False
         for cells, total in lines:
             hid = [c for c in cells if c in hidden]
-            if not hid:
+            if not hid or any(counts[c] >= threshold for c in hid):
                 continue
+            total_hidden = sum(counts[c] for c in hid)
+            if (total_hidden == 0 or threshold <= total_hidden
+                    <= (threshold - 1) * (len(hid) - 1)):
+                continue  # not a small group, and no hidden cell known to hold anyone
             shown = [c for c in cells if c not in hidden]
-            if any(counts[c] >= threshold for c in hid):
-                continue
             if shown:
                 hidden.add(min(shown, key=lambda c: (counts[c], str(c))))
                 changed = True
-            elif total not in hidden and counts[total] > 0:
+            elif total not in hidden:
                 hidden.add(total)
                 changed = True
     return hidden
@@ -49,11 +54,12 @@ def suppress(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],
 
 def pinned_cells(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],
                  hidden: set[Key], threshold: int) -> list[Key]:
-    """Hidden cells from 1 to threshold-1 whose value one line's arithmetic gives away
-    (the check the tests run on every snapshot): with the line's total known, a hidden cell
-    lies between total - shown - (upper bounds of the other hidden cells) and
-    total - shown - (lower bounds of the others), a small hidden cell within [0, threshold-1]
-    and a large one within [threshold, total]."""
+    """Hidden small cells that one line's arithmetic shows to hold at least one person, and
+    groups of hidden small cells whose sum it shows to be small (the check the tests run on
+    every snapshot). With the line's total known, a hidden cell lies
+    between total - shown - (upper bounds of the other hidden cells) and total - shown -
+    (lower bounds of the others); a small hidden cell is within [0, threshold-1], a large
+    one within [threshold, total]."""
     found = []
     for cells, total in lines:
         if total in hidden:
@@ -63,11 +69,13 @@ def pinned_cells(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],
 
         def bounds(c: Key) -> tuple[int, int]:
             return (0, threshold - 1) if counts[c] < threshold else (threshold, counts[total])
+        small = [c for c in hid if counts[c] < threshold]
+        if small and len(small) == len(hid) and 0 < rest < threshold:
+            found.append(tuple(hid))  # the hidden cells together: a small group
         for cell in hid:
+            if counts[cell] >= threshold:
+                continue
             others = [bounds(o) for o in hid if o != cell]
-            low_c, high_c = bounds(cell)
-            low = max(low_c, rest - sum(hi for _lo, hi in others))
-            high = min(high_c, rest - sum(lo for lo, _hi in others))
-            if low == high and 0 < counts[cell] < threshold:
+            if max(0, rest - sum(hi for _lo, hi in others)) >= 1:
                 found.append(cell)
     return found

@@ -140,7 +140,7 @@ def test_public_blueprint_reads_only_through_the_public_gate():
         return found
     routes = imports(ROOT / "portal/blueprints/public/routes.py")
     assert routes <= {
-        "__future__:annotations", "hashlib", "flask:abort", "flask:current_app",
+        "__future__:annotations", "functools", "hashlib", "flask:abort", "flask:current_app",
         "flask:make_response", "flask:redirect", "flask:render_template", "flask:request",
         "flask:url_for", "flask_babel:force_locale", "datetime:datetime", "datetime:timezone",
         "...access:public", "...extensions:limiter", "...labels.cases:STATUS",
@@ -155,6 +155,20 @@ def test_public_blueprint_reads_only_through_the_public_gate():
     assert {name for name in gate if name.startswith(".")} <= {
         "..extensions:db", "..models.cases:STATUSES", ".families:publish_consent_active",
         *(f"..models:{m}" for m in models)}
+
+
+def test_arabic_pages_are_arabic_and_mirrored(client, world):
+    text = client.get("/public/ar/figures").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in text
+    assert "الحالات حسب الوضع الراهن" in text and "أقل من" in text
+    english = client.get("/public/en/figures").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english and "Cases by current status" in english
+    assert "hreflang=\"ar\"" in english and 'href="/public/ar/figures"' in english
+    card = client.get("/public/ar/")
+    assert 'property="og:image" content="http://portal.test/public/og/ar/figures.png"' in \
+        card.get_data(as_text=True)
+    png = client.get("/public/og/ar/figures.png")
+    assert png.mimetype == "image/png" and png.get_data()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_family_form_is_linked_when_it_exists(app, client, world):

@@ -11,6 +11,7 @@ cookie is ever set on a cacheable answer.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
@@ -71,10 +72,18 @@ def _cacheable(response):
     return response.make_conditional(request)
 
 
+def localised(view):
+    """Run the whole view in the page's language (the address's, never the visitor's)."""
+    @functools.wraps(view)
+    def wrapper(lang: str, **kwargs):
+        with force_locale(lang):
+            return view(lang=lang, **kwargs)
+    return wrapper
+
+
 def _page(lang: str, template: str, **context):
-    with force_locale(lang):
-        html = render_template(template, lang=lang, other=("en" if lang == "ar" else "ar"),
-                               **context)
+    html = render_template(template, lang=lang, other=("en" if lang == "ar" else "ar"),
+                           **context)
     return _cacheable(make_response(html))
 
 
@@ -84,6 +93,7 @@ def root():
 
 
 @bp.route(f"/{LANGS}/")
+@localised
 def home(lang: str):
     snapshot = published.current_snapshot()
     return _page(lang, "public/home.html", snapshot=snapshot,
@@ -96,6 +106,7 @@ def home(lang: str):
 
 
 @bp.route(f"/{LANGS}/figures")
+@localised
 def figures(lang: str):
     status = request.args.get("status") or None
     if status is not None and status not in published.STATUSES:
@@ -112,6 +123,7 @@ def figures(lang: str):
 
 
 @bp.route(f"/{LANGS}/stories/<slug>")
+@localised
 def story(lang: str, slug: str):
     found = published.get_story(slug, lang)
     if found is None:
@@ -129,22 +141,26 @@ def _show_page(lang: str, kind: str, slug: str):
 
 
 @bp.route(f"/{LANGS}/campaigns/<slug>")
+@localised
 def campaign(lang: str, slug: str):
     return _show_page(lang, "campaign", slug)
 
 
 @bp.route(f"/{LANGS}/reports/")
+@localised
 def reports(lang: str):
     return _page(lang, "public/reports.html",
                  reports=published.published_pages("report", lang))
 
 
 @bp.route(f"/{LANGS}/reports/<slug>")
+@localised
 def report(lang: str, slug: str):
     return _show_page(lang, "report", slug)
 
 
 @bp.route(f"/{LANGS}/reports/<slug>.pdf")
+@localised
 def report_pdf(lang: str, slug: str):
     pdf = published.report_pdf(slug, lang)
     if not pdf:
@@ -156,11 +172,11 @@ def report_pdf(lang: str, slug: str):
 
 
 @bp.route(f"/{LANGS}/reports.atom")
+@localised
 def feed(lang: str):
-    with force_locale(lang):
-        xml = render_template("public/feed.xml", lang=lang,
-                              reports=published.published_pages("report", lang, full=True,
-                                                                 limit=20))
+    xml = render_template("public/feed.xml", lang=lang,
+                          reports=published.published_pages("report", lang, full=True,
+                                                             limit=20))
     response = make_response(xml)
     response.mimetype = "application/atom+xml"
     return _cacheable(response)
@@ -173,12 +189,14 @@ def _png(figures: dict | None, lang: str):
 
 
 @bp.route(f"/og/{LANGS}/figures.png")
+@localised
 def og_figures(lang: str):
     snapshot = published.current_snapshot()
     return _png(snapshot["figures"] if snapshot else None, lang)
 
 
 @bp.route(f"/og/{LANGS}/reports/<slug>.png")
+@localised
 def og_report(lang: str, slug: str):
     page = published.get_page("report", slug, lang)
     if page is None:

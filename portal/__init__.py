@@ -55,6 +55,8 @@ def register_extensions(app: Flask) -> None:
     from .labels import oversight as oversight_labels
     account_labels.register(app)
     oversight_labels.register(app)
+    from .labels import families as family_labels
+    family_labels.register(app)
     from .services.cases import changes as case_changes
     from .services.oversight import alerts
     alerts.init_app(app)
@@ -103,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints import public, publishing
     app.register_blueprint(public.bp)
     app.register_blueprint(publishing.bp)
+    from .blueprints import families
+    app.register_blueprint(families.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -13,6 +13,7 @@ per question:
   events.py       which events a user sees and what they may do with one
   submissions.py  which partner submissions a user sees
   sync.py         what a partner system may hold: the partner API's snapshot of a subset
+  families.py     who sees families (the office only) and the family consents in force
 
 Imports inside the package point one way: policy and coverage import no other module of it;
 cases, redaction, events and submissions build on them; scopes builds on cases; sync on
@@ -54,6 +55,17 @@ from .events import (
                     get_event_or_404,
                     visible_events,
                     visible_events_for_org,
+)
+from .families import (
+                    active_consent,
+                    contact_allowed,
+                    contact_consent_clause,
+                    get_family_or_404,
+                    may_see_families,
+                    publish_consent_active,
+                    referral_consent_active,
+                    require_families_reader,
+                    visible_families,
 )
 from .policy import (
                     ALL_ROLES,
@@ -100,4 +112,8 @@ __all__ = [
     "get_submission_or_404", "submission_case_visible", "visible_submissions",
     # sync
     "active_grants_of_org", "sync_snapshot",
+    # families (issue 17)
+    "active_consent", "contact_allowed", "contact_consent_clause", "get_family_or_404",
+    "may_see_families", "publish_consent_active", "referral_consent_active",
+    "require_families_reader", "visible_families",
 ]

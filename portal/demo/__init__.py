@@ -5,6 +5,7 @@ accounts.py   the demo organisations and accounts (their password is published)
 events.py     events of the coming weeks, with agendas and links
 cases.py      generated cases (the synthetic generator, fixed seed)
 sharing.py    share grants over those cases, and partner submissions
+families.py   families of the demo cases: members, consents, visits, support, a PSS course
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 from .accounts import demo_logins, load_demo_accounts
 from .cases import load_demo_cases
 from .events import load_demo_events
+from .families import load_demo_families
 from .sharing import load_demo_sharing, load_demo_submissions
 
 # In this order: the grants are made on the demo cases, and the update a partner proposes is
 # about a case shared with it.
-LOADERS = (load_demo_events, load_demo_cases, load_demo_sharing, load_demo_submissions)
+LOADERS = (load_demo_events, load_demo_cases, load_demo_sharing, load_demo_submissions,
+           load_demo_families)
 
 
 def load_demo() -> list[tuple[str, str, str]]:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from ...access import can_reach
+from ...access import can_reach, may_see_families
 from ...extensions import db
 from ...models import OutboxMessage
 from . import bp
@@ -28,6 +28,7 @@ NAV = (
     ("organizations.index", _l("Organisations")),
     ("reports.index", _l("Access report")),
     ("reports.colleagues", _l("Colleagues' activity")),
+    ("families.index", _l("Families")),
 )
 
 
@@ -37,7 +38,8 @@ def inject_nav():
 
     def nav_items():
         return [(ep, label) for ep, label in NAV
-                if ep in current_app.view_functions and can_reach(ep)]
+                if ep in current_app.view_functions and can_reach(ep)
+                and (not ep.startswith("families.") or may_see_families(current_user))]
     return {"nav_items": nav_items}
 
 

@@ -1,5 +1,5 @@
 """Fictional public-site data for the demo (`flask demo load`, issue 18): a published figures
-snapshot, one consented story of an invented person, the #NotHostages campaign page and last
+snapshot, the story of the fictional case whose family consented to publish it (families demo), the #NotHostages campaign page and last
 month's visual report (with its PDFs). Staff prepare, the admin approves (two people)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Family, FamilyCase, FamilyConsent, PublicSnapshot, utcnow
+from ..models import Case, Family, FamilyCase, FamilyConsent, PublicSnapshot, utcnow
 from ..services.audit import Actor
 from ..services.cases.register import create_case
 from ..services.public import publishing
@@ -18,19 +18,41 @@ from ..services.public.figures import PublishRefused, approve_snapshot, refresh_
 
 log = logging.getLogger("portal.demo")
 
-# An invented person: no real detainee has this name and story.
+# An invented person, used only when the families demo has not recorded a consent to publish
+# (it normally has: the fictional Hadi's family consented for one of its cases).
 STORY_CASE = {"first_name_ar": "هادي", "father_name_ar": "سليم", "family_name_ar": "الورّاق",
               "first_name_lat": "Hadi", "father_name_lat": "Salim", "family_name_lat": "al-Warraq",
               "mother_name_ar": "نجوى", "mother_name_lat": "Najwa", "sex": "male",
               "birth_date": "1990", "status": "forcibly_disappeared", "governorate_id": 2,
               "aliases": [], "tags": ["NotHostages"],
               "internal_notes": "Demo: fictional person for the public site's story."}
-STORY_AR = ("كان هادي طالب هندسة يحب الرسم. خرج من البيت صباح يوم من أيام حزيران ٢٠١٤ ولم يعد. "
-            "تقول والدته: «ننتظره كل يوم، ونريد أن نعرف أين هو».\n\n"
+STORY_AR = ("كان طالب هندسة يحب الرسم. خرج من البيت ذات صباح ولم يعد. "
+            "تقول عائلته: «ننتظره كل يوم، ونريد أن نعرف أين هو».\n\n"
             "(قصة متخيَّلة لأغراض العرض التوضيحي.)")
-STORY_EN = ("Hadi was an engineering student who loved to draw. He left home one morning in "
-            "June 2014 and never came back. His mother says: \"We wait for him every day, and "
-            "we want to know where he is.\"\n\n(A fictional story for the demonstration.)")
+STORY_EN = ("An engineering student who loved to draw, who left home one morning and never came "
+            "back. The family says: \"We wait every day, and we want to know where "
+            "they are.\"\n\n(A fictional story for the demonstration.)")
+
+
+def _consented_case(author: Actor, staff):
+    """The case whose family consented to publish its story (the families demo), or a new
+    fictional case with its family and consent."""
+    consent = db.session.scalar(select(FamilyConsent).where(
+        FamilyConsent.kind == "publish", FamilyConsent.withdrawn_at.is_(None))
+        .order_by(FamilyConsent.id).limit(1))
+    if consent is not None and consent.case_id:
+        return db.session.get(Case, consent.case_id)
+    case = create_case(dict(STORY_CASE), actor=author,
+                       arrest={"date": "2014-06", "perpetrator_id": 1})
+    family = Family(uid="FA-2026-900001", governorate_id=2, created_by_id=staff.id)
+    db.session.add(family)
+    db.session.flush()
+    db.session.add(FamilyCase(family_id=family.id, case_id=case.id, linked_by_id=staff.id))
+    db.session.add(FamilyConsent(family_id=family.id, kind="publish", case_id=case.id,
+                                 method="written", given_on=date(2026, 10, 1),
+                                 recorded_by_id=staff.id))
+    db.session.flush()
+    return case
 
 
 def _previous_month() -> str:
@@ -46,16 +68,7 @@ def load_demo_public(orgs, users) -> None:
     staff, admin = users["staff@office.example"], users["admin@office.example"]
     author = Actor(user_id=staff.id, org_id=staff.organization_id, request_id="demo")
     approver = Actor(user_id=admin.id, org_id=admin.organization_id, request_id="demo")
-    case = create_case(dict(STORY_CASE), actor=author,
-                       arrest={"date": "2014-06", "perpetrator_id": 1})
-    family = Family(uid="FA-2026-900001", governorate_id=2, created_by_id=staff.id)
-    db.session.add(family)
-    db.session.flush()
-    db.session.add(FamilyCase(family_id=family.id, case_id=case.id, linked_by_id=staff.id))
-    db.session.add(FamilyConsent(family_id=family.id, kind="publish", case_id=case.id,
-                                 method="written", given_on=date(2026, 10, 1),
-                                 recorded_by_id=staff.id))
-    db.session.flush()
+    case = _consented_case(author, staff)
     snapshot = refresh_snapshot(actor=author, actor_user=staff)
     approve_snapshot(snapshot, actor=approver)
     story = publishing.save_story(None, case, {

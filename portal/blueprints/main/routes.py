@@ -29,6 +29,7 @@ NAV = (
     ("reports.index", _l("Access report")),
     ("reports.colleagues", _l("Colleagues' activity")),
     ("families.index", _l("Families")),
+    ("publishing.index", _l("Public site")),
 )
 
 

@@ -102,6 +102,9 @@ def register_blueprints(app: Flask) -> None:
     # Exempt from CSRF only because it never reads a cookie: bearer tokens alone (issue 16).
     csrf.exempt(api_v1.bp)
     app.register_blueprint(api_v1.bp)
+    from .blueprints import public, publishing
+    app.register_blueprint(public.bp)
+    app.register_blueprint(publishing.bp)
     from .blueprints import families
     app.register_blueprint(families.bp)
     from .blueprints import referrals

@@ -121,6 +121,18 @@ class Default:
     PACK_MAX_PER_HOUR = 10  # per user; and one pack at a time per user
     # Contacts printed at the end of every pack: [{"label_en", "label_ar", "value"}].
     PACK_OFFICE_CONTACTS: list = []
+    # The public site (issue 18): requests per address (the sign-in pages' limiter), and the
+    # office's public contact details shown on every public page (fictional defaults).
+    PUBLIC_LIMIT_PER_ADDRESS = "60 per minute"
+    PUBLIC_CONTACTS: list = [
+        {"label_en": "E-mail", "label_ar": "البريد الإلكتروني", "value": "contact@office.example",
+         "href": "mailto:contact@office.example"},
+        {"label_en": "Phone (Signal, WhatsApp)", "label_ar": "الهاتف (سيغنال، واتساب)",
+         "value": "+000 0000 0000", "href": ""},
+        {"label_en": "Office hours", "label_ar": "ساعات العمل",
+         "value_en": "Sunday to Thursday, 10:00–16:00", "value_ar": "من الأحد إلى الخميس، ١٠:٠٠–١٦:٠٠",
+         "href": ""},
+    ]
 
 
 def _read_or_create_key(path: Path, nbytes: int) -> str:

@@ -25,6 +25,9 @@ from .extensions import db
 from .models import Organization, User, UserSession, utcnow
 
 API_PREFIX = "/api/v1/"  # bearer tokens only: no session is opened or saved there
+# The public site (issue 18): cacheable pages for everyone alike; a session is neither read
+# nor written there, so no answer that a proxy may cache ever sets a cookie.
+PUBLIC_PREFIX = "/public/"
 
 
 def sid_hash(raw: str) -> str:
@@ -77,7 +80,7 @@ def _address_tag(app: Flask, address: str) -> str:
 class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request) -> ServerSession:
         raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
-        if request.path.startswith(API_PREFIX):
+        if request.path.startswith((API_PREFIX, PUBLIC_PREFIX)):
             return ServerSession()  # a cookie never authenticates the API (issue 16)
         if not raw or len(raw) > 100:
             return ServerSession()
@@ -116,7 +119,7 @@ class ServerSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: ServerSession, response) -> None:
         name = app.config["SESSION_COOKIE_NAME"]
-        if request.path.startswith(API_PREFIX):
+        if request.path.startswith((API_PREFIX, PUBLIC_PREFIX)):
             return  # nothing to save, and a browser's cookie is left alone
         # Whatever the view did not commit is discarded, as at teardown; the session row is
         # then written in its own short transaction.

@@ -75,6 +75,9 @@ def _add_headers(response):
     if getattr(response, "immutable", False):
         # A content-hashed static name (StaticAssets below): it never changes, cache a year.
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif getattr(response, "public_cache", None) and response.status_code in (200, 304):
+        # The public site only (blueprints/public): cacheable, revalidated (issue 18).
+        response.headers["Cache-Control"] = response.public_cache
     elif request.endpoint == "static" and response.status_code < 400:
         response.headers["Cache-Control"] = "no-cache"  # an unversioned name: revalidate
     else:

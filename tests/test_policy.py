@@ -20,6 +20,10 @@ PUBLIC = {"static", "main.health", "main.set_language", "auth.login", "auth.acti
           "events.feed",
           # the public family form (issue 17): rate-limited, CSRF-checked, text only
           "family_intake.form", "family_intake.thanks"}
+# The public site (issue 18): read-only pages of published items (tests/test_public_site.py).
+PUBLIC |= {"public.root", "public.home", "public.figures", "public.story", "public.campaign",
+           "public.reports", "public.report", "public.report_pdf", "public.feed",
+           "public.og_figures", "public.og_report"}
 DUMMY_ARGS = {"int": 987654, "string": "nonexistent-0000", "path": "nonexistent.css",
               "uuid": "00000000-0000-4000-8000-000000000000", "default": "nonexistent-0000"}
 

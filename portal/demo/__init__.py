@@ -33,3 +33,8 @@ def load_demo() -> list[tuple[str, str, str]]:
     for loader in LOADERS:
         loader(orgs, users)
     return demo_logins()
+
+# The public site (issue 18): after the cases, so that its figures count them.
+from .public import load_demo_public  # noqa: E402
+
+LOADERS = LOADERS + (load_demo_public,)

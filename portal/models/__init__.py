@@ -74,3 +74,6 @@ __all__ = [
     "FamilyReferenceCounter", "IntakeSubmission", "Need", "PssAttendance", "PssEnrolment",
     "PssSeries", "Referral", "SupportItem",
 ]
+from .public import PublicPage, PublicSnapshot, PublicStory  # noqa: E402  (issue 18)
+
+__all__ += ["PublicPage", "PublicSnapshot", "PublicStory"]

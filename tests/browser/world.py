@@ -134,4 +134,6 @@ def build(base_url: str) -> World:
     add_source(briefed, staff)
     make_grant(partner, "detailed", [briefed], by=admin)
     db.session.flush()
+    from .public_world import publish_public_site  # the public site's pages (issue 18)
+    publish_public_site(office, admin)
     return World(base_url=base_url, runs=runs, secrets=dict(factories.SECRETS))

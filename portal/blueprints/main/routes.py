@@ -31,6 +31,7 @@ NAV = (
     ("families.index", _l("Families")),
     ("referrals.index", _l("Referrals")),
     ("family_intake.queue", _l("Reports from families")),
+    ("publishing.index", _l("Public site")),
 )
 
 

@@ -1,0 +1,81 @@
+"""Small-cell suppression of the published figures, including complementary cells.
+
+The figures form three two-way tables, status × D for D in (party, governorate, year), whose
+margins are the four one-way charts and whose total is the number of cases. Every published
+number belongs to one or more *lines*: a row or column of a table, with its total. A reader
+who knows a line's total and all but some of its cells knows the sum of the hidden ones, so:
+
+1. every count below the threshold (zero included, so a hidden cell is never known to be at
+   least one) is hidden ("fewer than N");
+2. in a line with hidden cells, a reader knows their sum S. If every hidden cell is small
+   (each between 0 and N-1), and either 0 < S < N (the hidden cells together are a small
+   group: "governorate X but not detained: 2") or S > (N-1)·(h-1) for h hidden cells (some
+   hidden cell must hold at least one person; at the extreme it is pinned exactly), one
+   more cell is hidden: the smallest shown one (N or more, so a reader can no longer bound
+   the small ones), or the line's total when every cell is hidden already;
+
+repeated over every line until nothing changes. Hiding only grows, so it ends. This guards
+against differencing along any one line, e.g. a chart minus the same chart filtered by a
+status; it is the usual line-by-line heuristic, not a linear-programming audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+Key = Hashable
+
+
+def suppress(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],
+             threshold: int) -> set[Key]:
+    """The keys to hide: `counts` of every published figure, `lines` as (cells, total)."""
+    lines = [(list(cells), total) for cells, total in lines]
+    hidden = {key for key, n in counts.items() if n < threshold}
+    changed = True
+    while changed:
+        changed = False
+        for cells, total in lines:
+            hid = [c for c in cells if c in hidden]
+            if not hid or any(counts[c] >= threshold for c in hid):
+                continue
+            total_hidden = sum(counts[c] for c in hid)
+            if (total_hidden == 0 or threshold <= total_hidden
+                    <= (threshold - 1) * (len(hid) - 1)):
+                continue  # not a small group, and no hidden cell known to hold anyone
+            shown = [c for c in cells if c not in hidden]
+            if shown:
+                hidden.add(min(shown, key=lambda c: (counts[c], str(c))))
+                changed = True
+            elif total not in hidden:
+                hidden.add(total)
+                changed = True
+    return hidden
+
+
+def pinned_cells(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],
+                 hidden: set[Key], threshold: int) -> list[Key]:
+    """Hidden small cells that one line's arithmetic shows to hold at least one person, and
+    groups of hidden small cells whose sum it shows to be small (the check the tests run on
+    every snapshot). With the line's total known, a hidden cell lies
+    between total - shown - (upper bounds of the other hidden cells) and total - shown -
+    (lower bounds of the others); a small hidden cell is within [0, threshold-1], a large
+    one within [threshold, total]."""
+    found = []
+    for cells, total in lines:
+        if total in hidden:
+            continue
+        hid = [c for c in cells if c in hidden]
+        rest = counts[total] - sum(counts[c] for c in cells if c not in hidden)
+
+        def bounds(c: Key) -> tuple[int, int]:
+            return (0, threshold - 1) if counts[c] < threshold else (threshold, counts[total])
+        small = [c for c in hid if counts[c] < threshold]
+        if small and len(small) == len(hid) and 0 < rest < threshold:
+            found.append(tuple(hid))  # the hidden cells together: a small group
+        for cell in hid:
+            if counts[cell] >= threshold:
+                continue
+            others = [bounds(o) for o in hid if o != cell]
+            if max(0, rest - sum(hi for _lo, hi in others)) >= 1:
+                found.append(cell)
+    return found

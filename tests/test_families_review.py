@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytest
 from babel.numbers import get_currency_precision
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.models import CURRENCIES, SupportItem
+from portal.services import families as svc
 from portal.services.families.support import MINOR_DIGITS, format_amount, parse_amount
 
-from .conftest import post_form, table_counts
+from .case_helpers import actor_of
+from .conftest import csrf_token, post_form, table_counts
 from .family_helpers import add_member, give_consent, make_family
 
 
@@ -74,3 +76,53 @@ def test_decimal_comma_on_the_form_writes_nothing(db, users, orgs, family, clien
     assert "Enter an amount such as 150 or 150.50." in response.get_data(as_text=True)
     assert table_counts(db) == before
     assert db.session.scalar(select(SupportItem)) is None
+
+
+# --- every read is audited ----------------------------------------------------------------
+def test_every_family_form_page_is_an_audited_read(db, users, orgs, family, client, login):
+    """The member form shows a relative's name and contact; the need, support and enrolment
+    forms list members' names: each opening is a read, in the audit chain like the family
+    page itself."""
+    from portal.models import AuditEvent
+    from portal.services.families.pss import enrol_member
+
+    from .event_factories import make_event
+    staff = users["staff"]
+    member = family.members[0]
+    series = svc.create_series({"title_en": "Course", "sessions_planned": 2},
+                               actor=actor_of(staff))
+    event = make_event(orgs["office"], kind="psychosocial_support")
+    db.session.add(event)
+    db.session.flush()
+    svc.add_session(series, event, actor=actor_of(staff))
+    enrol_member(series, member, actor=actor_of(staff))
+    item = svc.request_support(family, {"category": "medical", "form": "in_kind",
+                                        "provider_org_id": orgs["office"].id,
+                                        "description": "Medicine"}, actor=actor_of(staff))
+    db.session.commit()
+    login(staff)
+    base = f"/families/{family.uid}"
+    pages = [f"{base}/members/{member.id}", f"{base}/members/new", f"{base}/cases/link",
+             f"{base}/consents/new", f"{base}/contacts/new", f"{base}/needs/new",
+             f"{base}/support/new", f"{base}/support/{item.id}/decline",
+             f"{base}/support/{item.id}/deliver", f"{base}/pss/enrol"]
+
+    def views(action, object_id):
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == action, AuditEvent.object_id == str(object_id)))
+
+    for path in pages:
+        before = views("family_viewed", family.uid)
+        assert client.get(path).status_code == 200, path
+        assert views("family_viewed", family.uid) == before + 1, path
+    # A refused POST re-shows the form (members' names in the choices): audited as well.
+    token = csrf_token(client, f"{base}/needs/new")
+    before = views("family_viewed", family.uid)
+    response = client.post(f"{base}/needs/new", data={
+        "category": "nope", "assessed_on": "2026-03-01", "csrf_token": token})
+    assert response.status_code == 422
+    assert views("family_viewed", family.uid) == before + 1
+    # The attendance sheet lists the enrolled members and their families.
+    before = views("pss_series_viewed", series.id)
+    assert client.get(f"/families/pss/{series.id}/attendance/{event.id}").status_code == 200
+    assert views("pss_series_viewed", series.id) == before + 1

@@ -45,8 +45,16 @@ from .helpers import (
 )
 
 
+def _audit_form_view(family) -> None:
+    """A family form page shows the family's data (members' names and contacts, its needs):
+    a read, audited and committed like the family page (after a refused POST's rollback)."""
+    svc.record_view(family, actor=current_actor(), form=request.endpoint)
+    db.session.commit()
+
+
 def _form_page(family, form, title, fields, *, status_ok=200, extra=None, dirs=None):
     """The shared form page: the family's reference, the fields in order, save/cancel."""
+    _audit_form_view(family)
     return render_template("families/form.html", family=family, form=form, title=title,
                            fields=fields, extra=extra, dirs=dirs or {}), \
         422 if form.is_submitted() else status_ok
@@ -108,6 +116,7 @@ def _member_page(uid: str, member_id: int | None):
     chosen = _relations(family) if form.is_submitted() else (current.relations if current
                                                              else {})
     relation_rows = [(case, chosen.get(case.id, "")) for case in view.cases]
+    _audit_form_view(family)
     return render_template("families/member_form.html", family=family, form=form,
                            member=member, relation_rows=relation_rows,
                            relations=FAMILY_RELATIONS, lang=language()), \

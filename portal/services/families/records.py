@@ -100,9 +100,10 @@ def touch(family: Family) -> None:
     family.version = (family.version or 1) + 1
 
 
-def record_view(family: Family, *, actor: Actor) -> None:
-    """Audit the opening of a family record (a read of restricted data)."""
-    record("family_viewed", actor, family)
+def record_view(family: Family, *, actor: Actor, form: str | None = None) -> None:
+    """Audit the opening of a family record, or of one of its forms (`form`: the
+    endpoint), a read of restricted data."""
+    record("family_viewed", actor, family, **({"form": form} if form else {}))
 
 
 # --- members ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from babel.numbers import get_currency_precision
 from sqlalchemy import func, select
 
-from portal.models import CURRENCIES, SupportItem
+from portal.models import CURRENCIES, Need, SupportItem
 from portal.services import families as svc
 from portal.services.families.support import MINOR_DIGITS, format_amount, parse_amount
 
@@ -126,3 +126,64 @@ def test_every_family_form_page_is_an_audited_read(db, users, orgs, family, clie
     before = views("pss_series_viewed", series.id)
     assert client.get(f"/families/pss/{series.id}/attendance/{event.id}").status_code == 200
     assert views("pss_series_viewed", series.id) == before + 1
+
+
+# --- refused actions answer with an honest status, are audited, write nothing -------------
+def _cash(family, user, orgs, amount="250.00"):
+    return svc.request_support(family, {"category": "financial", "form": "cash",
+                                        "amount": amount, "currency": "USD",
+                                        "provider_org_id": orgs["office"].id,
+                                        "description": "Rent"}, actor=actor_of(user))
+
+
+def test_refused_buttons_answer_403_409_422_not_a_redirect(db, users, orgs, family, client,
+                                                             new_client, login):
+    from portal.models import AuditEvent
+    staff, admin = users["staff"], users["admin"]
+    item = _cash(family, staff, orgs)
+    need = svc.add_need(family, {"category": "legal", "assessed_on": "2026-03-01"},
+                        actor=actor_of(staff))
+    db.session.commit()
+    base = f"/families/{family.uid}"
+    login(staff)
+    # Four eyes: the requester approving their own cash is forbidden, said on the page.
+    before = table_counts(db)
+    response = post_form(client, f"{base}/support/{item.id}/approve", page=base)
+    assert response.status_code == 403
+    assert "Cash support must be approved by a staff member other than the one who " \
+           "requested it." in response.get_data(as_text=True)
+    assert db.session.get(SupportItem, item.id).status == "requested"
+    denied = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "family_action_refused")).all()
+    assert [(e.outcome, e.object_id) for e in denied] == [("denied", family.uid)]
+    assert "Rent" not in denied[0].detail  # ids and field names only
+    changed = {t for t, n in table_counts(db).items() if before.get(t) != n}
+    assert all(t.startswith("audit") for t in changed), changed
+    # Approved by a second person; approving again is a conflict with its state, not a 200.
+    other = login(admin, the_client=new_client())
+    assert post_form(other, f"{base}/support/{item.id}/approve", page=base).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(SupportItem, item.id).approved_by_id == admin.id
+    response = post_form(other, f"{base}/support/{item.id}/approve", page=base)
+    assert response.status_code == 409
+    assert "This support is no longer waiting for that step." in response.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SupportItem, item.id).approved_by_id == admin.id
+    # A need status outside the list: 422, the status unchanged.
+    response = post_form(client, f"{base}/needs/{need.id}/status", {"status": "gone"},
+                         page=base)
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Need, need.id).status == "open"
+
+
+def test_delivering_support_not_yet_approved_is_a_409(db, users, orgs, family, client, login):
+    staff = users["staff"]
+    item = _cash(family, staff, orgs)
+    db.session.commit()
+    login(staff)
+    response = post_form(client, f"/families/{family.uid}/support/{item.id}/deliver",
+                         {"delivered_on": "2026-03-09"})
+    assert response.status_code == 409
+    assert db.session.get(SupportItem, item.id).status == "requested"

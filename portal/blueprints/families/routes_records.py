@@ -16,6 +16,7 @@ from ...forms_common import EmptyForm
 from ...labels import families as svc_labels
 from ...models import CURRENCIES, Case, FamilyConsent, PssEnrolment, PssSeries
 from ...models.families import FAMILY_RELATIONS
+from ...services import audit
 from ...services import families as svc
 from ...services.families.read import family_view
 from ...web import current_actor
@@ -57,7 +58,7 @@ def _form_page(family, form, title, fields, *, status_ok=200, extra=None, dirs=N
     _audit_form_view(family)
     return render_template("families/form.html", family=family, form=form, title=title,
                            fields=fields, extra=extra, dirs=dirs or {}), \
-        422 if form.is_submitted() else status_ok
+        getattr(form, "refusal_status", 422) if form.is_submitted() else status_ok
 
 
 def _run(form, family, service, ok_message, anchor):
@@ -65,7 +66,11 @@ def _run(form, family, service, ok_message, anchor):
     on refusal, None (the form shows the errors, nothing was written)."""
     if not form.validate_on_submit():
         return None
-    with commit_or_report(svc.FamilyInvalid, lambda exc: form_errors_from(form, exc)) as outcome:
+
+    def report(exc):
+        form.refusal_status = exc.status
+        form_errors_from(form, exc)
+    with commit_or_report(svc.FamilyInvalid, report) as outcome:
         service()
     if outcome.ok:
         flash(ok_message, "success")
@@ -73,16 +78,30 @@ def _run(form, family, service, ok_message, anchor):
     return None
 
 
-def _post_action(family, service, ok_message, anchor):
-    """A POST-only button: CSRF, the service, commit; a refusal is flashed."""
-    if EmptyForm().validate_on_submit():
-        with commit_or_report(svc.FamilyInvalid, flash_errors) as outcome:
-            service()
-        if outcome.ok:
-            flash(ok_message, "success")
-    else:
+def _post_action(family, service, ok_message, anchor, form=None):
+    """A POST-only button: CSRF, the service, commit, back to the family. A refusal rolls
+    back, is audited as denied, and answers the family page with the message and an honest
+    status (422, 409, 403 for four eyes), not a redirect."""
+    if not (form or EmptyForm()).validate_on_submit():
         flash(_("The form had expired. Nothing was saved. Please try again."), "error")
-    return back(family, anchor)
+        return back(family, anchor)
+    refused = []
+    with commit_or_report(svc.FamilyInvalid, refused.append) as outcome:
+        service()
+    if outcome.ok:
+        flash(ok_message, "success")
+        return back(family, anchor)
+    exc = refused[0]
+    flash_errors(exc)
+    audit.record("family_action_refused", current_actor(), object_type="family",
+                 object_id=family.uid, outcome="denied",
+                 detail={"family": family.id, "endpoint": request.endpoint,
+                         "fields": [name for name, _message in exc.errors]})
+    view = family_view(family)
+    svc.record_view(family, actor=current_actor())
+    db.session.commit()
+    return render_template("families/detail.html", v=view, family=family,
+                           lang=language()), exc.status
 
 
 # --- members ---------------------------------------------------------------------------
@@ -263,12 +282,9 @@ def need_status(uid: str, need_id: int):
     family = get_family_or_404(uid, current_user)
     need = child_or_404(family.needs, need_id)
     form = NeedStatusForm()
-    if form.validate_on_submit():
-        with commit_or_report(svc.FamilyInvalid, flash_errors) as outcome:
-            svc.set_need_status(family, need, form.status.data, actor=current_actor())
-        if outcome.ok:
-            flash(_("The need was updated."), "success")
-    return back(family, "needs")
+    return _post_action(family, lambda: svc.set_need_status(family, need, form.status.data,
+                                                            actor=current_actor()),
+                        _("The need was updated."), "needs", form=form)
 
 
 # --- support ---------------------------------------------------------------------------

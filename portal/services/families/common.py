@@ -30,11 +30,15 @@ FUTURE_DATE = _l("This date is in the future.")
 
 
 class FamilyInvalid(ValueError):
-    """Input the rules refuse; `errors` holds (field, message) pairs, messages translated."""
+    """Input the rules refuse; `errors` holds (field, message) pairs, messages translated.
+    `status` is the HTTP status a view answers with: 422 bad input, 409 the record is no
+    longer in the state the action needs, 403 this person may not take this step (four
+    eyes)."""
 
-    def __init__(self, errors: list):
+    def __init__(self, errors: list, status: int = 422):
         super().__init__("invalid family data")
         self.errors = errors
+        self.status = status
 
 
 def enc(table: str, column: str, value: str | None) -> bytes | None:

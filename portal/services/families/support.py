@@ -166,14 +166,15 @@ def request_support(family: Family, data: dict, *, actor: Actor) -> SupportItem:
 
 def _expect(item: SupportItem, *statuses: str) -> None:
     if item.status not in statuses:
-        raise FamilyInvalid([("status", _l("This support is no longer waiting for that step."))])
+        raise FamilyInvalid([("status", _l("This support is no longer waiting for that step."))],
+                            status=409)
 
 
 def approve_support(family: Family, item: SupportItem, *, actor: Actor) -> SupportItem:
     """Approve requested support. Cash: only by someone other than the requester."""
     _expect(item, "requested")
     if item.form == "cash" and (actor.user_id is None or actor.user_id == item.requested_by_id):
-        raise FamilyInvalid([("approve", FOUR_EYES)])
+        raise FamilyInvalid([("approve", FOUR_EYES)], status=403)
     item.status, item.approved_by_id, item.approved_at = "approved", actor.user_id, utcnow()
     touch(family)
     db.session.flush()

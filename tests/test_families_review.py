@@ -187,3 +187,39 @@ def test_delivering_support_not_yet_approved_is_a_409(db, users, orgs, family, c
                          {"delivered_on": "2026-03-09"})
     assert response.status_code == 409
     assert db.session.get(SupportItem, item.id).status == "requested"
+
+
+# --- layout: Arabic, and a 360px phone ------------------------------------------------------
+def test_family_tables_stack_on_a_phone_and_lists_use_the_arabic_comma(
+        app, db, users, orgs, family, client, login):
+    import re
+    from pathlib import Path
+
+    from .case_helpers import make_case
+    staff = users["staff"]
+    for _ in range(2):
+        svc.link_case(family, make_case(staff), actor=actor_of(staff))
+    _cash(family, staff, orgs)
+    svc.log_contact(family, {"kind": "call", "happened_on": "2026-03-01",
+                             "follow_up_on": "2026-03-05"}, actor=actor_of(staff))
+    db.session.commit()
+    login(staff)
+    post_form(client, "/language", {"lang": "ar", "next": "/"}, page="/account/")
+    refs = [lk.case.reference for lk in family.case_links]
+    pages = {path: client.get(path).get_data(as_text=True)
+             for path in ("/families/", f"/families/{family.uid}", "/families/queue?who=all")}
+    listing = pages["/families/"]
+    assert "، ".join(f'<bdi dir="ltr" class="nowrap">{r}</bdi>' for r in refs) in listing
+    assert f"{refs[0]}</bdi>, " not in listing
+    for path, body in pages.items():
+        tables = re.findall(r"<table[^>]*>.*?</table>", body, re.S)
+        assert tables, path
+        for table in tables:
+            assert 'class="stack"' in table[:30], path
+            for cell in re.findall(r"<td(?: [^>]*)?>", table):
+                assert "data-label=" in cell or "row-actions" in cell, (path, cell)
+    assert "<ul>" not in pages["/families/queue?who=all"].split('class="subnav"')[1][:300]
+    css = (Path(app.root_path) / "static/css/portal.css").read_text()
+    assert "table.stack td[data-label]::before" in css
+    # The count in the dark header stays dark on its light badge.
+    assert re.search(r"\.site-header \.badge \{[^}]*color: var\(--ink\)", css)

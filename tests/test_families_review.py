@@ -3,6 +3,8 @@ read, honest status codes on refused actions, and the layout in Arabic and on a 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.numbers import get_currency_precision
 from sqlalchemy import func, select
@@ -192,7 +194,6 @@ def test_delivering_support_not_yet_approved_is_a_409(db, users, orgs, family, c
 # --- layout: Arabic, and a 360px phone ------------------------------------------------------
 def test_family_tables_stack_on_a_phone_and_lists_use_the_arabic_comma(
         app, db, users, orgs, family, client, login):
-    import re
     from pathlib import Path
 
     from .case_helpers import make_case
@@ -223,3 +224,30 @@ def test_family_tables_stack_on_a_phone_and_lists_use_the_arabic_comma(
     assert "table.stack td[data-label]::before" in css
     # The count in the dark header stays dark on its light badge.
     assert re.search(r"\.site-header \.badge \{[^}]*color: var\(--ink\)", css)
+
+
+# --- optimistic locking on a member's contact details --------------------------------------
+def test_stale_member_form_does_not_overwrite_a_new_contact(db, users, family, client, login):
+    from portal.services.families.common import dec
+    staff, admin = users["staff"], users["admin"]
+    member = family.members[0]
+    login(staff)
+    path = f"/families/{family.uid}/members/{member.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="version"' in page
+    # Meanwhile a colleague records the family's new, safe number.
+    svc.update_member(family, member, {"name": "Fictional Mariam", "contact": "+961 11 111 111",
+                                       "contact_channel": "phone", "is_main_contact": True},
+                      actor=actor_of(admin))
+    db.session.commit()
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page) or re.search(
+        r'name="version" value="(\d+)"', page) or re.search(r'id="version"[^>]*value="(\d+)"',
+                                                            page)
+    response = post_form(client, path, {"name": "Fictional Mariam", "contact": "+961 00 000 000",
+                                        "contact_channel": "phone", "is_main_contact": "y",
+                                        "version": version.group(1)})
+    assert response.status_code == 409
+    assert "Someone else changed this family" in response.get_data(as_text=True)
+    db.session.expire_all()
+    fresh = db.session.get(type(member), member.id)
+    assert dec("family_members", "contact_enc", fresh.contact_enc) == "+961 11 111 111"

@@ -14,7 +14,7 @@ from ...access import contact_allowed, get_family_or_404
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...labels import families as svc_labels
-from ...models import CURRENCIES, Case, FamilyConsent, PssEnrolment, PssSeries
+from ...models import CURRENCIES, Case, FamilyConflict, FamilyConsent, PssEnrolment, PssSeries
 from ...models.families import FAMILY_RELATIONS
 from ...services import audit
 from ...services import families as svc
@@ -68,9 +68,16 @@ def _run(form, family, service, ok_message, anchor):
         return None
 
     def report(exc):
+        if isinstance(exc, FamilyConflict):
+            form.refusal_status = 409
+            flash(_("Someone else changed this family while you were editing. Your changes "
+                    "were not saved: check the record and save again."), "error")
+            if hasattr(form, "version"):
+                form.version.data = str(get_family_or_404(family.uid, current_user).version)
+            return
         form.refusal_status = exc.status
         form_errors_from(form, exc)
-    with commit_or_report(svc.FamilyInvalid, report) as outcome:
+    with commit_or_report((svc.FamilyInvalid, FamilyConflict), report) as outcome:
         service()
     if outcome.ok:
         flash(ok_message, "success")
@@ -120,6 +127,8 @@ def _member_page(uid: str, member_id: int | None):
         form.name.data, form.contact.data = current.name, current.contact
         form.contact_channel.data, form.is_main_contact.data = (current.contact_channel,
                                                                  current.is_main_contact)
+    if not form.is_submitted():
+        form.version.data = str(family.version)
 
     def save():
         data = {"name": form.name.data, "contact": form.contact.data,
@@ -128,7 +137,8 @@ def _member_page(uid: str, member_id: int | None):
         if member is None:
             svc.add_member(family, data, actor=current_actor())
         else:
-            svc.update_member(family, member, data, actor=current_actor())
+            svc.update_member(family, member, data, actor=current_actor(),
+                              expected_version=to_int(form.version.data) or 0)
     done = _run(form, family, save, _("The family member was saved."), "members")
     if done:
         return done
@@ -139,7 +149,7 @@ def _member_page(uid: str, member_id: int | None):
     return render_template("families/member_form.html", family=family, form=form,
                            member=member, relation_rows=relation_rows,
                            relations=FAMILY_RELATIONS, lang=language()), \
-        422 if form.is_submitted() else 200
+        getattr(form, "refusal_status", 422) if form.is_submitted() else 200
 
 
 @bp.route("/<uid>/members/new", methods=["GET", "POST"])

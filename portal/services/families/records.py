@@ -158,7 +158,12 @@ def add_member(family: Family, data: dict, *, actor: Actor) -> FamilyMember:
 
 
 def update_member(family: Family, member: FamilyMember, data: dict, *,
-                  actor: Actor) -> FamilyMember:
+                  actor: Actor, expected_version: int | None = None) -> FamilyMember:
+    """Save edits of a member made on the family's version `expected_version`
+    (FamilyConflict if the family changed since: a colleague's new contact detail is not
+    silently overwritten by a stale form)."""
+    if expected_version is not None and family.version != expected_version:
+        raise FamilyConflict(family)
     values = _member_values(family, data)
     _save_member(family, member, values)
     touch(family)

@@ -251,3 +251,24 @@ def test_stale_member_form_does_not_overwrite_a_new_contact(db, users, family, c
     db.session.expire_all()
     fresh = db.session.get(type(member), member.id)
     assert dec("family_members", "contact_enc", fresh.contact_enc) == "+961 11 111 111"
+
+
+# --- a soft-deleted case --------------------------------------------------------------------
+def test_a_deleted_case_leaves_the_family_pages(db, users, family, client, login):
+    from portal.services.cases.register import delete_case
+
+    from .case_helpers import make_case
+    staff, admin = users["staff"], users["admin"]
+    kept = make_case(staff)
+    gone = make_case(staff, first_name_lat="Deletedname", first_name_ar="محذوفاسم")
+    for case in (kept, gone):
+        svc.link_case(family, case, actor=actor_of(staff))
+    delete_case(gone, actor=actor_of(admin))
+    db.session.commit()
+    login(staff)
+    assert client.get(f"/cases/{gone.uid}").status_code == 404  # staff no longer see it
+    page = client.get(f"/families/{family.uid}").get_data(as_text=True)
+    assert kept.reference in page and gone.reference not in page
+    assert "Deletedname" not in page and "محذوفاسم" not in page
+    listing = client.get("/families/").get_data(as_text=True)
+    assert kept.reference in listing and gone.reference not in listing

@@ -272,3 +272,18 @@ def test_a_deleted_case_leaves_the_family_pages(db, users, family, client, login
     assert "Deletedname" not in page and "محذوفاسم" not in page
     listing = client.get("/families/").get_data(as_text=True)
     assert kept.reference in listing and gone.reference not in listing
+
+
+# --- safety rules where the contact is decided ------------------------------------------------
+def test_safety_rules_stand_out_on_the_family_page_and_in_the_queue(db, users, family, client,
+                                                                     login):
+    staff = users["staff"]
+    svc.log_contact(family, {"kind": "call", "happened_on": "2026-03-01",
+                             "follow_up_on": "2026-03-12"}, actor=actor_of(staff))
+    db.session.commit()
+    login(staff)
+    page = client.get(f"/families/{family.uid}").get_data(as_text=True)
+    note = page.split('class="flash flash-warning safety-rules"')[1].split("</div>")[0]
+    assert "Never leave a message" in note
+    queue = client.get("/families/queue").get_data(as_text=True)
+    assert "Never leave a message" in queue

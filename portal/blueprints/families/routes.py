@@ -21,6 +21,7 @@ from ...services.families import (
     record_view,
     update_family,
 )
+from ...services.families.common import dec
 from ...services.families.contacts import overdue_family_ids
 from ...services.families.read import family_label, family_view
 from ...web import current_actor
@@ -110,7 +111,10 @@ def queue():
     who = request.args.get("who", "mine")
     who = who if who in ("mine", "all") else "mine"
     rows = follow_up_queue(current_user.id if who == "mine" else None)
-    shown = [(row, family_label(row.family)) for row in rows]
+    # Whoever follows up sees the family's safety rules before calling ("never leave a
+    # message", "not before noon").
+    shown = [(row, family_label(row.family),
+              dec("families", "safety_rules_enc", row.family.safety_rules_enc)) for row in rows]
     audit.record("family_queue_viewed", current_actor(), object_type="family",
                  detail={"who": who, "count": len(rows)})
     db.session.commit()

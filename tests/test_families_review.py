@@ -287,3 +287,9 @@ def test_safety_rules_stand_out_on_the_family_page_and_in_the_queue(db, users, f
     assert "Never leave a message" in note
     queue = client.get("/families/queue").get_data(as_text=True)
     assert "Never leave a message" in queue
+
+
+def test_a_huge_page_number_is_an_empty_page_not_a_500(db, users, family, client, login):
+    login(users["staff"])
+    response = client.get("/families/?page=99999999999999999999")
+    assert response.status_code == 200

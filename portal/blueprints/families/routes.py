@@ -31,6 +31,7 @@ from .forms import FamilyForm
 from .helpers import form_errors_from, governorate_choices, language, to_int
 
 PER_PAGE = 50
+MAX_PAGE = 100_000  # a larger number overflowed SQLite's OFFSET: a 500
 ABROAD_FILTERS = ("", "syria", "abroad") + tuple(c for c in labels.RESIDENCE_ABROAD if c)
 
 
@@ -63,7 +64,7 @@ def index():
     if f["overdue"]:
         stmt = stmt.where(Family.id.in_(overdue_family_ids()))
     page = db.paginate(stmt.order_by(Family.id.desc()),
-                       page=max(1, request.args.get("page", 1, type=int) or 1),
+                       page=max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGE)),
                        per_page=PER_PAGE, error_out=False)
     ids = [family.id for family in page.items]
     overdue = set(db.session.scalars(overdue_family_ids().where(

@@ -293,3 +293,15 @@ def test_a_huge_page_number_is_an_empty_page_not_a_500(db, users, family, client
     login(users["staff"])
     response = client.get("/families/?page=99999999999999999999")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("lang, message", [("en", "Enter a date from 1970 on."),
+                                           ("ar", "أدخل تاريخاً من عام 1970 فما بعد.")])
+def test_a_year_typed_wrong_is_refused(db, users, family, client, login, lang, message):
+    login(users["staff"])
+    post_form(client, "/language", {"lang": lang, "next": "/"}, page="/account/")
+    before = table_counts(db)
+    response = post_form(client, f"/families/{family.uid}/needs/new",
+                         {"category": "legal", "assessed_on": "0226-03-01"})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert table_counts(db) == before

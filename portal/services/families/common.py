@@ -27,6 +27,10 @@ REQUIRED = _l("This field is required.")
 NOT_A_CHOICE = _l("Not a valid choice.")
 BAD_DATE = _l("Enter a date as YYYY-MM-DD.")
 FUTURE_DATE = _l("This date is in the future.")
+# No contact, consent, need or delivery of the office's family work is older: an earlier year
+# is a typing error (0226 for 2026).
+EARLIEST_DATE = dt.date(1970, 1, 1)
+TOO_EARLY = _l("Enter a date from 1970 on.")
 
 
 class FamilyInvalid(ValueError):
@@ -77,6 +81,9 @@ def parse_date(value, field: str, errors: list, *, required: bool = False,
         if len(text) != 10:
             errors.append((field, BAD_DATE))
             return None
+    if parsed < EARLIEST_DATE:
+        errors.append((field, TOO_EARLY))
+        return None
     if not allow_future and parsed > today():
         errors.append((field, FUTURE_DATE))
         return None

@@ -305,3 +305,19 @@ def test_a_year_typed_wrong_is_refused(db, users, family, client, login, lang, m
                          {"category": "legal", "assessed_on": "0226-03-01"})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert table_counts(db) == before
+
+
+def test_a_referral_consent_names_an_active_partner(db, users, orgs, family, client, login):
+    from portal.models import FamilyConsent
+    login(users["staff"])
+    page = client.get(f"/families/{family.uid}/consents/new").get_data(as_text=True)
+    assert f'value="{orgs["a"].id}"' in page and f'value="{orgs["office"].id}"' not in page
+    orgs["b"].active = False
+    db.session.commit()
+    for org in (orgs["office"], orgs["b"]):
+        before = db.session.query(FamilyConsent).count()
+        response = post_form(client, f"/families/{family.uid}/consents/new", {
+            "kind": "referral", "organization_id": str(org.id), "method": "written",
+            "given_on": "2026-03-01"})
+        assert response.status_code == 422, org.kind
+        assert db.session.query(FamilyConsent).count() == before

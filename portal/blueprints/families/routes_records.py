@@ -209,7 +209,7 @@ def case_unlink(uid: str, case_uid: str):
 def consent_new(uid: str):
     family = get_family_or_404(uid, current_user)
     form = ConsentForm()
-    form.organization_id.choices = organization_choices()
+    form.organization_id.choices = organization_choices(partners_only=True)
     form.case_id.choices = [("", _("— choose —"))] + [
         (str(lk.case_id), lk.case.reference) for lk in family.case_links]
 

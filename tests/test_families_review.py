@@ -321,3 +321,17 @@ def test_a_referral_consent_names_an_active_partner(db, users, orgs, family, cli
             "given_on": "2026-03-01"})
         assert response.status_code == 422, org.kind
         assert db.session.query(FamilyConsent).count() == before
+
+
+def test_need_status_is_one_compact_line_and_row_actions_are_apart(app, db, users, family,
+                                                                     client, login):
+    from pathlib import Path
+    svc.add_need(family, {"category": "legal", "assessed_on": "2026-03-01"},
+                 actor=actor_of(users["staff"]))
+    db.session.commit()
+    login(users["staff"])
+    page = client.get(f"/families/{family.uid}").get_data(as_text=True)
+    assert 'class="need-status"' in page  # not a full-width list under its own label
+    css = (Path(app.root_path) / "static/css/portal.css").read_text()
+    assert ".need-status select { inline-size: auto;" in css
+    assert ".row-actions > * + * { margin-inline-start:" in css

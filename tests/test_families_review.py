@@ -335,3 +335,17 @@ def test_need_status_is_one_compact_line_and_row_actions_are_apart(app, db, user
     css = (Path(app.root_path) / "static/css/portal.css").read_text()
     assert ".need-status select { inline-size: auto;" in css
     assert ".row-actions > * + * { margin-inline-start:" in css
+
+
+def test_attendance_count_reads_the_right_way_in_arabic(db, users, orgs, family, client, login):
+    """"2 / 4" in a right-to-left line reads as four of two: the count is a sentence."""
+    staff = users["staff"]
+    series = svc.create_series({"title_en": "Course", "sessions_planned": 4},
+                               actor=actor_of(staff))
+    svc.enrol_member(series, family.members[0], actor=actor_of(staff))
+    db.session.commit()
+    login(staff)
+    post_form(client, "/language", {"lang": "ar", "next": "/"}, page="/account/")
+    page = client.get(f"/families/pss/{series.id}").get_data(as_text=True)
+    assert " / 4" not in page and " / ٤" not in page
+    assert "حضر 0 من 4 جلسات" in page or "0 من 4" in page

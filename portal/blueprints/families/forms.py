@@ -43,6 +43,7 @@ class MemberForm(FlaskForm):
                           description=_l("Phone, e-mail or handle. Encrypted; never in "
                                          "logs, exports or packs."))
     contact_channel = _select(_l("Channel"), CHANNEL)
+    version = HiddenField()
 
 
 class LinkCaseForm(FlaskForm):

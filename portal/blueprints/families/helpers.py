@@ -83,9 +83,12 @@ def governorate_choices() -> list:
                                      for r in refdata.all_rows("governorates")]
 
 
-def organization_choices(blank: bool = True) -> list:
+def organization_choices(blank: bool = True, partners_only: bool = False) -> list:
     lang = language()
-    orgs = db.session.scalars(Organization.ordered().where(Organization.active.is_(True)))
+    stmt = Organization.ordered().where(Organization.active.is_(True))
+    if partners_only:
+        stmt = stmt.where(Organization.kind != "office")
+    orgs = db.session.scalars(stmt)
     return ([("", _("— choose —"))] if blank else []) + [(str(o.id), o.name(lang)) for o in orgs]
 
 

@@ -21,6 +21,7 @@ from ...services.families import (
     record_view,
     update_family,
 )
+from ...services.families.common import dec
 from ...services.families.contacts import overdue_family_ids
 from ...services.families.read import family_label, family_view
 from ...web import current_actor
@@ -30,6 +31,7 @@ from .forms import FamilyForm
 from .helpers import form_errors_from, governorate_choices, language, to_int
 
 PER_PAGE = 50
+MAX_PAGE = 100_000  # a larger number overflowed SQLite's OFFSET: a 500
 ABROAD_FILTERS = ("", "syria", "abroad") + tuple(c for c in labels.RESIDENCE_ABROAD if c)
 
 
@@ -62,7 +64,7 @@ def index():
     if f["overdue"]:
         stmt = stmt.where(Family.id.in_(overdue_family_ids()))
     page = db.paginate(stmt.order_by(Family.id.desc()),
-                       page=max(1, request.args.get("page", 1, type=int) or 1),
+                       page=max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGE)),
                        per_page=PER_PAGE, error_out=False)
     ids = [family.id for family in page.items]
     overdue = set(db.session.scalars(overdue_family_ids().where(
@@ -110,7 +112,10 @@ def queue():
     who = request.args.get("who", "mine")
     who = who if who in ("mine", "all") else "mine"
     rows = follow_up_queue(current_user.id if who == "mine" else None)
-    shown = [(row, family_label(row.family)) for row in rows]
+    # Whoever follows up sees the family's safety rules before calling ("never leave a
+    # message", "not before noon").
+    shown = [(row, family_label(row.family),
+              dec("families", "safety_rules_enc", row.family.safety_rules_enc)) for row in rows]
     audit.record("family_queue_viewed", current_actor(), object_type="family",
                  detail={"who": who, "count": len(rows)})
     db.session.commit()

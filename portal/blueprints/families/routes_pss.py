@@ -105,5 +105,9 @@ def pss_attendance(series_id: int, event_id: int):
         PssAttendance.event_id == event.id, PssAttendance.attended.is_(True)))}
     rows = [(e, family_label(e.member.family), member_name(e.member), e.id in came)
             for e in series.enrolments]
+    # Who is enrolled, from which family: a read of family data, audited like the series.
+    audit.record("pss_series_viewed", current_actor(), object_type="pss_series",
+                 object_id=series.id, detail={"event": event.id, "form": "attendance"})
+    db.session.commit()
     return render_template("families/pss_attendance.html", series=series, event=event,
                            rows=rows, form=form, lang=language())

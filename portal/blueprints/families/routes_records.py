@@ -14,8 +14,9 @@ from ...access import contact_allowed, get_family_or_404
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...labels import families as svc_labels
-from ...models import CURRENCIES, Case, FamilyConsent, PssEnrolment, PssSeries
+from ...models import CURRENCIES, Case, FamilyConflict, FamilyConsent, PssEnrolment, PssSeries
 from ...models.families import FAMILY_RELATIONS
+from ...services import audit
 from ...services import families as svc
 from ...services.families.read import family_view
 from ...web import current_actor
@@ -45,11 +46,19 @@ from .helpers import (
 )
 
 
+def _audit_form_view(family) -> None:
+    """A family form page shows the family's data (members' names and contacts, its needs):
+    a read, audited and committed like the family page (after a refused POST's rollback)."""
+    svc.record_view(family, actor=current_actor(), form=request.endpoint)
+    db.session.commit()
+
+
 def _form_page(family, form, title, fields, *, status_ok=200, extra=None, dirs=None):
     """The shared form page: the family's reference, the fields in order, save/cancel."""
+    _audit_form_view(family)
     return render_template("families/form.html", family=family, form=form, title=title,
                            fields=fields, extra=extra, dirs=dirs or {}), \
-        422 if form.is_submitted() else status_ok
+        getattr(form, "refusal_status", 422) if form.is_submitted() else status_ok
 
 
 def _run(form, family, service, ok_message, anchor):
@@ -57,7 +66,18 @@ def _run(form, family, service, ok_message, anchor):
     on refusal, None (the form shows the errors, nothing was written)."""
     if not form.validate_on_submit():
         return None
-    with commit_or_report(svc.FamilyInvalid, lambda exc: form_errors_from(form, exc)) as outcome:
+
+    def report(exc):
+        if isinstance(exc, FamilyConflict):
+            form.refusal_status = 409
+            flash(_("Someone else changed this family while you were editing. Your changes "
+                    "were not saved: check the record and save again."), "error")
+            if hasattr(form, "version"):
+                form.version.data = str(get_family_or_404(family.uid, current_user).version)
+            return
+        form.refusal_status = exc.status
+        form_errors_from(form, exc)
+    with commit_or_report((svc.FamilyInvalid, FamilyConflict), report) as outcome:
         service()
     if outcome.ok:
         flash(ok_message, "success")
@@ -65,16 +85,30 @@ def _run(form, family, service, ok_message, anchor):
     return None
 
 
-def _post_action(family, service, ok_message, anchor):
-    """A POST-only button: CSRF, the service, commit; a refusal is flashed."""
-    if EmptyForm().validate_on_submit():
-        with commit_or_report(svc.FamilyInvalid, flash_errors) as outcome:
-            service()
-        if outcome.ok:
-            flash(ok_message, "success")
-    else:
+def _post_action(family, service, ok_message, anchor, form=None):
+    """A POST-only button: CSRF, the service, commit, back to the family. A refusal rolls
+    back, is audited as denied, and answers the family page with the message and an honest
+    status (422, 409, 403 for four eyes), not a redirect."""
+    if not (form or EmptyForm()).validate_on_submit():
         flash(_("The form had expired. Nothing was saved. Please try again."), "error")
-    return back(family, anchor)
+        return back(family, anchor)
+    refused = []
+    with commit_or_report(svc.FamilyInvalid, refused.append) as outcome:
+        service()
+    if outcome.ok:
+        flash(ok_message, "success")
+        return back(family, anchor)
+    exc = refused[0]
+    flash_errors(exc)
+    audit.record("family_action_refused", current_actor(), object_type="family",
+                 object_id=family.uid, outcome="denied",
+                 detail={"family": family.id, "endpoint": request.endpoint,
+                         "fields": [name for name, _message in exc.errors]})
+    view = family_view(family)
+    svc.record_view(family, actor=current_actor())
+    db.session.commit()
+    return render_template("families/detail.html", v=view, family=family,
+                           lang=language()), exc.status
 
 
 # --- members ---------------------------------------------------------------------------
@@ -93,6 +127,8 @@ def _member_page(uid: str, member_id: int | None):
         form.name.data, form.contact.data = current.name, current.contact
         form.contact_channel.data, form.is_main_contact.data = (current.contact_channel,
                                                                  current.is_main_contact)
+    if not form.is_submitted():
+        form.version.data = str(family.version)
 
     def save():
         data = {"name": form.name.data, "contact": form.contact.data,
@@ -101,17 +137,19 @@ def _member_page(uid: str, member_id: int | None):
         if member is None:
             svc.add_member(family, data, actor=current_actor())
         else:
-            svc.update_member(family, member, data, actor=current_actor())
+            svc.update_member(family, member, data, actor=current_actor(),
+                              expected_version=to_int(form.version.data) or 0)
     done = _run(form, family, save, _("The family member was saved."), "members")
     if done:
         return done
     chosen = _relations(family) if form.is_submitted() else (current.relations if current
                                                              else {})
     relation_rows = [(case, chosen.get(case.id, "")) for case in view.cases]
+    _audit_form_view(family)
     return render_template("families/member_form.html", family=family, form=form,
                            member=member, relation_rows=relation_rows,
                            relations=FAMILY_RELATIONS, lang=language()), \
-        422 if form.is_submitted() else 200
+        getattr(form, "refusal_status", 422) if form.is_submitted() else 200
 
 
 @bp.route("/<uid>/members/new", methods=["GET", "POST"])
@@ -171,7 +209,7 @@ def case_unlink(uid: str, case_uid: str):
 def consent_new(uid: str):
     family = get_family_or_404(uid, current_user)
     form = ConsentForm()
-    form.organization_id.choices = organization_choices()
+    form.organization_id.choices = organization_choices(partners_only=True)
     form.case_id.choices = [("", _("— choose —"))] + [
         (str(lk.case_id), lk.case.reference) for lk in family.case_links]
 
@@ -254,12 +292,9 @@ def need_status(uid: str, need_id: int):
     family = get_family_or_404(uid, current_user)
     need = child_or_404(family.needs, need_id)
     form = NeedStatusForm()
-    if form.validate_on_submit():
-        with commit_or_report(svc.FamilyInvalid, flash_errors) as outcome:
-            svc.set_need_status(family, need, form.status.data, actor=current_actor())
-        if outcome.ok:
-            flash(_("The need was updated."), "success")
-    return back(family, "needs")
+    return _post_action(family, lambda: svc.set_need_status(family, need, form.status.data,
+                                                            actor=current_actor()),
+                        _("The need was updated."), "needs", form=form)
 
 
 # --- support ---------------------------------------------------------------------------

@@ -27,14 +27,22 @@ REQUIRED = _l("This field is required.")
 NOT_A_CHOICE = _l("Not a valid choice.")
 BAD_DATE = _l("Enter a date as YYYY-MM-DD.")
 FUTURE_DATE = _l("This date is in the future.")
+# No contact, consent, need or delivery of the office's family work is older: an earlier year
+# is a typing error (0226 for 2026).
+EARLIEST_DATE = dt.date(1970, 1, 1)
+TOO_EARLY = _l("Enter a date from 1970 on.")
 
 
 class FamilyInvalid(ValueError):
-    """Input the rules refuse; `errors` holds (field, message) pairs, messages translated."""
+    """Input the rules refuse; `errors` holds (field, message) pairs, messages translated.
+    `status` is the HTTP status a view answers with: 422 bad input, 409 the record is no
+    longer in the state the action needs, 403 this person may not take this step (four
+    eyes)."""
 
-    def __init__(self, errors: list):
+    def __init__(self, errors: list, status: int = 422):
         super().__init__("invalid family data")
         self.errors = errors
+        self.status = status
 
 
 def enc(table: str, column: str, value: str | None) -> bytes | None:
@@ -73,6 +81,9 @@ def parse_date(value, field: str, errors: list, *, required: bool = False,
         if len(text) != 10:
             errors.append((field, BAD_DATE))
             return None
+    if parsed < EARLIEST_DATE:
+        errors.append((field, TOO_EARLY))
+        return None
     if not allow_future and parsed > today():
         errors.append((field, FUTURE_DATE))
         return None

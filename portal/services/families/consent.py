@@ -43,8 +43,12 @@ def record_consent(family: Family, data: dict, *, actor: Actor) -> FamilyConsent
     if kind == "referral":
         if org_id is None:
             errors.append(("organization_id", REQUIRED))
-        elif db.session.get(Organization, org_id) is None:
-            errors.append(("organization_id", _l("Not a valid choice.")))
+        else:
+            org = db.session.get(Organization, org_id)
+            # A referral goes to an active partner: not the office itself, not a partner
+            # whose access was ended.
+            if org is None or not org.active or org.is_office:
+                errors.append(("organization_id", _l("Not a valid choice.")))
     else:
         org_id = None
     if kind == "publish":

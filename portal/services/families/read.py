@@ -52,7 +52,10 @@ def member_name(member) -> str:
 def family_view(family: Family) -> FamilyView:
     """Everything the family page shows, decrypted."""
     case_ids = [lk.case_id for lk in family.case_links]
-    cases = list(db.session.scalars(select(Case).where(Case.id.in_(case_ids))
+    # A soft-deleted case is for an admin to restore, nobody else sees it (access/cases.py):
+    # nor its name on the family page.
+    cases = list(db.session.scalars(select(Case).where(Case.id.in_(case_ids),
+                                                       Case.deleted_at.is_(None))
                                     .order_by(Case.reference))) if case_ids else []
     members = [MemberView(m.id, member_name(m), dec("family_members", "contact_enc",
                                                       m.contact_enc),

@@ -100,9 +100,10 @@ def touch(family: Family) -> None:
     family.version = (family.version or 1) + 1
 
 
-def record_view(family: Family, *, actor: Actor) -> None:
-    """Audit the opening of a family record (a read of restricted data)."""
-    record("family_viewed", actor, family)
+def record_view(family: Family, *, actor: Actor, form: str | None = None) -> None:
+    """Audit the opening of a family record, or of one of its forms (`form`: the
+    endpoint), a read of restricted data."""
+    record("family_viewed", actor, family, **({"form": form} if form else {}))
 
 
 # --- members ---------------------------------------------------------------------------
@@ -157,7 +158,12 @@ def add_member(family: Family, data: dict, *, actor: Actor) -> FamilyMember:
 
 
 def update_member(family: Family, member: FamilyMember, data: dict, *,
-                  actor: Actor) -> FamilyMember:
+                  actor: Actor, expected_version: int | None = None) -> FamilyMember:
+    """Save edits of a member made on the family's version `expected_version`
+    (FamilyConflict if the family changed since: a colleague's new contact detail is not
+    silently overwritten by a stale form)."""
+    if expected_version is not None and family.version != expected_version:
+        raise FamilyConflict(family)
     values = _member_values(family, data)
     _save_member(family, member, values)
     touch(family)

@@ -4,7 +4,9 @@ reason. Cash support is approved only by a staff member other than the one who r
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+import unicodedata
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
@@ -35,8 +37,14 @@ from .common import (
 )
 from .records import touch
 
-# ISO 4217 minor units of the currencies the office pays in.
-MINOR_DIGITS = {"USD": 2, "EUR": 2, "SYP": 2, "LBP": 2, "TRY": 2, "JOD": 3}
+# The minor units of the currencies the office pays in, as CLDR has them (and Babel's
+# get_currency_precision, which the reports use): the Syrian and Lebanese pound have no
+# fractional unit in use, the Jordanian dinar has 1,000 fils.
+MINOR_DIGITS = {"USD": 2, "EUR": 2, "SYP": 0, "LBP": 0, "TRY": 2, "JOD": 3}
+# Digits, with an optional thousands grouping by commas (1,250 or 1,250,000) and an optional
+# decimal point. "12,50" is refused rather than read as 1250: a decimal comma would make a
+# cash amount a hundred times larger.
+AMOUNT_RE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", re.ASCII)
 MAX_MINOR = 10**12
 FOUR_EYES = _l("Cash support must be approved by a staff member other than the one who "
                "requested it.")
@@ -76,22 +84,34 @@ def set_need_status(family: Family, need: Need, status: str, *, actor: Actor) ->
 
 
 # --- support ---------------------------------------------------------------------------
+def _ascii_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits as ASCII; the Arabic decimal and thousands
+    separators as "." and ","."""
+    out = []
+    for char in text:
+        if char.isdecimal() and not char.isascii():
+            out.append(str(unicodedata.decimal(char)))
+        else:
+            out.append({"\u066b": ".", "\u066c": ",", "\u060c": ","}.get(char, char))
+    return "".join(out)
+
+
 def parse_amount(text, currency: str, errors: list, field: str = "amount") -> int | None:
-    """An amount typed by staff ("150", "150.50", "1,250") in minor units of `currency`."""
-    raw = str(text or "").strip().replace(",", "").replace("٫", ".").replace("٬", "")
+    """An amount typed by staff ("150", "150.50", "1,250", "١٥٠٫٥٠") in minor units of
+    `currency` (MINOR_DIGITS)."""
+    raw = _ascii_digits(str(text or "").strip().replace(" ", "").replace("\u00a0", ""))
     if not raw:
         errors.append((field, REQUIRED))
         return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
+    if len(raw) > 30 or not AMOUNT_RE.fullmatch(raw.removeprefix("-")):
         errors.append((field, _l("Enter an amount such as 150 or 150.50.")))
         return None
-    if not value.is_finite() or value <= 0:
+    value = Decimal(raw.replace(",", ""))
+    if value <= 0:
         errors.append((field, _l("Enter an amount greater than zero.")))
         return None
     digits = MINOR_DIGITS.get(currency, 2)
-    minor = value * (10 ** digits)
+    minor = value.scaleb(digits)
     if minor != minor.to_integral_value():
         errors.append((field, _l("Too many decimal places for this currency.")))
         return None
@@ -146,14 +166,15 @@ def request_support(family: Family, data: dict, *, actor: Actor) -> SupportItem:
 
 def _expect(item: SupportItem, *statuses: str) -> None:
     if item.status not in statuses:
-        raise FamilyInvalid([("status", _l("This support is no longer waiting for that step."))])
+        raise FamilyInvalid([("status", _l("This support is no longer waiting for that step."))],
+                            status=409)
 
 
 def approve_support(family: Family, item: SupportItem, *, actor: Actor) -> SupportItem:
     """Approve requested support. Cash: only by someone other than the requester."""
     _expect(item, "requested")
     if item.form == "cash" and (actor.user_id is None or actor.user_id == item.requested_by_id):
-        raise FamilyInvalid([("approve", FOUR_EYES)])
+        raise FamilyInvalid([("approve", FOUR_EYES)], status=403)
     item.status, item.approved_by_id, item.approved_at = "approved", actor.user_id, utcnow()
     touch(family)
     db.session.flush()

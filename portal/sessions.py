@@ -22,7 +22,7 @@ from werkzeug.datastructures import CallbackDict
 
 from .database import allow_writes
 from .extensions import db
-from .models import Organization, User, UserSession, utcnow
+from .models import User, UserSession, utcnow
 
 API_PREFIX = "/api/v1/"  # bearer tokens only: no session is opened or saved there
 
@@ -41,6 +41,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.last_seen = row.last_seen if row else None
         self.modified = False
         self.rotate = False  # set at sign-in: a new id replaces the old one
+        self.account: User | None = None  # the account loaded with the row (open_session)
 
     @property
     def short_hash(self) -> str:
@@ -83,10 +84,17 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         if request.url_rule is None and request.routing_exception is None:
             request_ctx.match_request()  # the endpoint decides how the transaction begins
-        row = db.session.get(UserSession, sid_hash(raw))
-        if row is None:
+        # One statement: the session row with its account and the account's organisation
+        # (User.organization is joined), so the active checks below and Flask-Login's user
+        # load (db.session.get, answered from the identity map) cost no further query.
+        found = db.session.execute(
+            select(UserSession, User).outerjoin(User, User.id == UserSession.user_id)
+            .where(UserSession.id == sid_hash(raw))
+            .execution_options(populate_existing=True)).first()  # the database's state now
+        if found is None:
             return ServerSession()
-        expired = self._expiry_reason(app, row)
+        row, user = found
+        expired = self._expiry_reason(app, row, user)
         if expired:
             g.session_expired = (expired, row.user_id, row.organization_id)
             row_id = row.id
@@ -98,20 +106,18 @@ class ServerSessionInterface(SessionInterface):
             data = json.loads(row.data)
         except ValueError:
             data = {}
-        return ServerSession(data, raw_id=raw, row=row)
+        opened = ServerSession(data, raw_id=raw, row=row)
+        opened.account = user  # holds it in the identity map (weak) until the user load
+        return opened
 
-    def _expiry_reason(self, app: Flask, row: UserSession) -> str | None:
+    def _expiry_reason(self, app: Flask, row: UserSession, user: User | None) -> str | None:
         now = utcnow()
         if now - row.last_seen > timedelta(seconds=app.config["SESSION_IDLE_SECONDS"]):
             return "idle"
         if now - row.created_at > timedelta(seconds=app.config["SESSION_ABSOLUTE_SECONDS"]):
             return "absolute"
-        if row.user_id is not None:
-            active = db.session.execute(
-                select(User.active, Organization.active).join(Organization)
-                .where(User.id == row.user_id)).first()
-            if active is None or not all(active):
-                return "inactive"
+        if row.user_id is not None and (user is None or not user.is_active):
+            return "inactive"  # the account or its organisation was disabled (or is gone)
         return None
 
     def save_session(self, app: Flask, session: ServerSession, response) -> None:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from ...access import can_reach
+from ...database import reads_only
 from ...extensions import db
 from ...models import OutboxMessage
 from . import bp
@@ -42,6 +43,7 @@ def inject_nav():
 
 
 @bp.route("/")
+@reads_only  # the home page only reads: no write lock on SQLite (database.reads_only)
 def index():
     return render_template("main/index.html")
 

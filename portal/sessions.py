@@ -17,7 +17,7 @@ from datetime import timedelta
 from flask import Flask, g, request
 from flask.globals import request_ctx
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from werkzeug.datastructures import CallbackDict
 
 from .database import allow_writes
@@ -75,6 +75,13 @@ def _address_tag(app: Flask, address: str) -> str:
                     hashlib.sha256).hexdigest()[:16]
 
 
+# Built once (it runs on every request); populate_existing: the database's state now, even
+# for objects an earlier request left in a long-lived session (tests).
+_SESSION_WITH_ACCOUNT = (
+    select(UserSession, User).outerjoin(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("sid")).execution_options(populate_existing=True))
+
+
 class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request) -> ServerSession:
         raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
@@ -87,10 +94,7 @@ class ServerSessionInterface(SessionInterface):
         # One statement: the session row with its account and the account's organisation
         # (User.organization is joined), so the active checks below and Flask-Login's user
         # load (db.session.get, answered from the identity map) cost no further query.
-        found = db.session.execute(
-            select(UserSession, User).outerjoin(User, User.id == UserSession.user_id)
-            .where(UserSession.id == sid_hash(raw))
-            .execution_options(populate_existing=True)).first()  # the database's state now
+        found = db.session.execute(_SESSION_WITH_ACCOUNT, {"sid": sid_hash(raw)}).first()
         if found is None:
             return ServerSession()
         row, user = found

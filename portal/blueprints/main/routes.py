@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from ...access import can_reach
+from ...access import fully_signed_in, role_required_for
 from ...database import reads_only
 from ...extensions import db
 from ...models import OutboxMessage
@@ -37,8 +37,17 @@ def inject_nav():
     from flask import current_app
 
     def nav_items():
-        return [(ep, label) for ep, label in NAV
-                if ep in current_app.view_functions and can_reach(ep)]
+        if not fully_signed_in():
+            return []
+        # The policy table and the routes are fixed once the app is built: the endpoints of
+        # each role's navigation are worked out once per process, not on every page.
+        cache = current_app.extensions.setdefault("portal_nav", {})
+        role = current_user.role
+        if role not in cache:
+            cache[role] = tuple(i for i, (ep, _label) in enumerate(NAV)
+                                if ep in current_app.view_functions
+                                and role in role_required_for(ep))
+        return [NAV[i] for i in cache[role]]
     return {"nav_items": nav_items}
 
 

@@ -99,7 +99,18 @@ def allow_writes() -> None:
         return
     if _reading_only():
         from .extensions import db
-        db.session.rollback()
+        session = db.session()
+        if session.new or session.dirty or session.deleted:
+            session.rollback()  # nothing may be written from a read-only transaction
+        else:
+            # End the read snapshot but keep what it loaded (the account, the case...): a
+            # rollback would expire every object, and the write transaction that follows
+            # (an audit entry) would load them again while it holds the write lock.
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
     g.db_writes = True
 
 

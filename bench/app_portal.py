@@ -4,7 +4,8 @@
 both render the same small template on the portal's base layout. Requested with an
 anonymous session and with a signed-in session respectively, their difference is what
 authentication costs on every page: the session row, the account's active check, the user
-load, the policy gate and the signed-in layout (navigation). The probes exist only in this
+load, the policy gate and the signed-in layout (navigation). Both are marked @reads_only, like
+the portal's pages that only read. The probes exist only in this
 bench application: they are classified by adding two rules to the policy table in memory,
 and the portal's policy files are not changed.
 """

@@ -135,8 +135,9 @@ def _sqlite_begin_immediate(conn) -> None:
         # and going through SQLAlchemy's statement machinery cost more than SQLite did.
         raw = conn.connection.driver_connection
         raw.execute("BEGIN DEFERRED")
-        raw.execute("PRAGMA query_only=1")
-        conn.info["query_only"] = True
+        if not conn.info.get("query_only"):  # the pragma stays set on the connection
+            raw.execute("PRAGMA query_only=1")
+            conn.info["query_only"] = True
         return
     if conn.info.pop("query_only", False):
         conn.connection.driver_connection.execute("PRAGMA query_only=0")

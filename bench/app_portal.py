@@ -4,7 +4,8 @@
 both render the same small template on the portal's base layout. Requested with an
 anonymous session and with a signed-in session respectively, their difference is what
 authentication costs on every page: the session row, the account's active check, the user
-load, the policy gate and the signed-in layout (navigation). The probes exist only in this
+load, the policy gate and the signed-in layout (navigation). Both are marked @reads_only, like
+the portal's pages that only read. The probes exist only in this
 bench application: they are classified by adding two rules to the policy table in memory,
 and the portal's policy files are not changed.
 """
@@ -15,18 +16,24 @@ from pathlib import Path
 from flask import Blueprint, render_template
 
 from portal import access, create_app
+from portal.database import reads_only
 
 app = create_app()
 probe = Blueprint("benchprobe", __name__, url_prefix="/_bench",
                   template_folder=str(Path(__file__).parent / "templates"))
 
 
+# Marked @reads_only like the portal's pages that only read (the case list and searches,
+# the home page): an empty page takes no write lock on SQLite, so B8 is the shell those
+# pages pay (session, account, gate, layout), not a write transaction around it.
 @probe.get("/open")
+@reads_only
 def open_page():
     return render_template("bench_probe.html")
 
 
 @probe.get("/signed-in")
+@reads_only
 def signed_in_page():
     return render_template("bench_probe.html")
 

@@ -3,6 +3,9 @@
     python -m bench.profile --db sqlite|postgres [--as staff|partner] [-n 20] [--first-byte]
                             PATH [PATH ...]
 
+The application is the bench's (bench/app_portal.py), so the B8 probe /_bench/signed-in can
+be profiled too.
+
 Runs in-process on the bench's run database through the real request pipeline (Flask test
 client, signed in through the form with CSRF and TOTP, server-side session, policy gate,
 audit), after one warm-up request per path. Prints, per path: mean wall time, the SQL
@@ -45,6 +48,9 @@ def main() -> None:
     p.add_argument("--as", dest="who", choices=("staff", "partner"), default="staff")
     p.add_argument("-n", type=int, default=20)
     p.add_argument("--no-profile", action="store_true")
+    p.add_argument("--cprofile", type=int, default=0, metavar="LINES",
+                   help="also print cProfile's call counts: the LINES functions with the "
+                        "most own time over -n requests")
     p.add_argument("--first-byte", action="store_true",
                    help="read only the first chunk of each answer, then close it (a streamed "
                         "export as a client that goes away after the download starts)")
@@ -54,12 +60,11 @@ def main() -> None:
 
     from sqlalchemy import event
 
-    from portal import create_app
     from portal.extensions import db
 
     accounts = json.loads((DATA / args.db / "accounts.json").read_text())["accounts"]
     email = "staff@office.bench.test" if args.who == "staff" else "viewer@p01.bench.test"
-    app = create_app()
+    from .app_portal import app  # create_app() plus the B8 probe pages (/_bench/...)
     statements: list[tuple[float, str, object]] = []
 
     with app.app_context():
@@ -121,6 +126,18 @@ def main() -> None:
         cpu.sort()
         print(f"  {args.n} requests without profiler: wall median {times[len(times) // 2]:.1f} "
               f"ms (min {times[0]:.1f}); CPU of this process median {cpu[len(cpu) // 2]:.1f} ms")
+        if args.cprofile:
+            import cProfile
+            import pstats
+            prof = cProfile.Profile()
+            prof.enable()
+            for _ in range(args.n):
+                get(path)
+            prof.disable()
+            stats = pstats.Stats(prof)
+            print(f"  cProfile over {args.n} requests: {stats.total_calls} calls "
+                  f"({stats.total_calls // args.n} a request)")
+            stats.sort_stats("tottime").print_stats(args.cprofile)
         if args.no_profile:
             continue
         from pyinstrument import Profiler

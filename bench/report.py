@@ -6,8 +6,9 @@ Without arguments: every *.json in bench/results/ (git-ignored, so it holds what
 this machine). A folder argument means its *.json files. Copies are shown once: bench.run
 writes each result twice, stamped and as <db>-latest.json.
 
-* bench.run results: one table per run (commit, date, database, then each check of
-  bench/targets.py as the run evaluated it: figure, target, PASS/MISS/n/a). `--routes` adds
+* bench.run results: one table per run (commit, date, database, then each check of the
+  current bench/targets.py evaluated on the run's figures: figure, target, PASS/MISS/n/a;
+  a run saved before the targets changed is read with today's targets, and says so). `--routes` adds
   the routes' figures at the reference concurrency.
 * bench.pdf_bench, bench.partner_queries and bench.grant_cost results: their figures (those
   scripts evaluate no targets, so neither does this report).
@@ -24,7 +25,7 @@ import sys
 from pathlib import Path
 
 from .common import RESULTS
-from .targets import REF_C
+from .targets import REF_C, evaluate_result, with_reference_ratios
 
 OPS = {"<=": "≤", "<": "<", ">=": "≥", "==": "="}
 STAMP = re.compile(r"(\d{8}T\d{6}Z)")
@@ -85,7 +86,7 @@ def load(paths: list[Path]) -> tuple[list[tuple[Path, str, dict]], list[str], li
         if key in seen:
             continue
         seen.add(key)
-        runs.append((path, kind, result))
+        runs.append((path, kind, with_reference_ratios(result) if kind == "run" else result))
     runs.sort(key=lambda r: r[2].get("started") or file_date(r[0]))
     return runs, skipped, bad
 
@@ -118,7 +119,10 @@ def run_section(path: Path, r: dict, routes: bool) -> list[str]:
     if flawed:
         lines += [f"**Not valid:** answers other than 200, or socket errors, in "
                   f"{', '.join(flawed)}: those figures measure error pages.", ""]
-    checks = r["targets"]
+    checks = [c.as_dict() for c in evaluate_result(r)]
+    if {(c["id"], c["what"]) for c in checks} != {(c["id"], c["what"]) for c in r["targets"]}:
+        lines += ["Checks of the current `bench/targets.py`, evaluated on this run's figures "
+                  "(the run itself evaluated other targets).", ""]
     lines += table(["check", "what", "figure", "target", "result"],
                    [[c["id"], c["what"], figure(c["value"], c["unit"]),
                      f"{OPS.get(c['op'], c['op'])} {figure(c['limit'], c['unit'])}",
@@ -136,10 +140,11 @@ def run_section(path: Path, r: dict, routes: bool) -> list[str]:
     if routes:
         shown = [row for row in r["rows"] if row["concurrency"] == REF_C] or r["rows"]
         lines += table(["id", "route", "c", "p50 ms", "p95 ms", "p99 ms", "req/s", "p95 / B0",
-                        "req/s / B0", "RSS MB"],
+                        "req/s / B0", "p95 / B1", "p95 / B8", "RSS MB"],
                        [[row["id"], row["route"], row["concurrency"], row["p50"], row["p95"],
                          row["p99"], row["rps"], row["ratio_to_raw"], row["rps_ratio_to_raw"],
-                         row["rss_mb"]] for row in shown]) + [""]
+                         row.get("ratio_to_b1"), row.get("ratio_to_b8"), row["rss_mb"]]
+                        for row in shown]) + [""]
     return lines
 
 

@@ -1,4 +1,4 @@
-"""The case-register benchmark (BENCHMARKS.md B0–B9, B13; issue 4's partner subset).
+"""The case-register benchmark (BENCHMARKS.md B0–B9, B13; the partner subset P1–P3).
 
     python -m bench.run --db sqlite|postgres [--quick] [--only B2,B5] [--wait-quiet 30]
 
@@ -9,8 +9,8 @@
    2 x cores + 1: a raw WSGI callable (B0), Flask /hello (B1) and the portal (+ probe pages).
 4. One load client (wrk) for every route, at concurrency 1, 4 and 2 x cores; per route and
    concurrency 2 s warm-up then ≥10 s measured, 3 repetitions interleaved across routes;
-   medians; ratios to B0 of the same run. Authenticated routes carry a session cookie from
-   a real sign-in (form, CSRF token, TOTP).
+   medians; ratios to B0, B1 and B8 of the same run. Authenticated routes carry a session
+   cookie from a real sign-in (form, CSRF token, TOTP).
 5. A table with PASS/MISS per target, and JSON in bench/results/.
 Asserts nothing; exits 0 whatever the figures (bench.compare fails on regressions).
 """
@@ -192,6 +192,14 @@ def first_bytes(routes: list[Route], servers: dict[str, Gunicorn], sessions) -> 
     return out
 
 
+def _div(a: float, b: float | None, digits: int) -> float | None:
+    return round(a / b, digits) if b else None
+
+
+def _x(value: float | None, width: int) -> str:
+    return f"{value:>{width}.2f}" if value is not None else f"{'-':>{width}}"
+
+
 def build_rows(args, routes, samples, rss, meta) -> tuple[list[dict], dict]:
     rows, by_key = [], {}
     for route in routes:
@@ -202,11 +210,16 @@ def build_rows(args, routes, samples, rss, meta) -> tuple[list[dict], dict]:
         for c in route_levels(args, route):
             fig = by_key[(route.id, c)]
             raw = by_key[("B0", c)]
+            hello, shell = by_key.get(("B1", c)), by_key.get(("B8", c))
             rows.append({
                 "id": route.id, "route": route.label, "server": route.server,
                 "concurrency": c, **fig,
                 "ratio_to_raw": round(fig["p95"] / raw["p95"], 2) if raw["p95"] else None,
                 "rps_ratio_to_raw": round(fig["rps"] / raw["rps"], 3) if raw["rps"] else None,
+                # The revised references: the stack's floor (B1) and the empty page (B8).
+                "ratio_to_b1": _div(fig["p95"], hello and hello["p95"], 2),
+                "rps_ratio_to_b1": _div(fig["rps"], hello and hello["rps"], 3),
+                "ratio_to_b8": _div(fig["p95"], shell and shell["p95"], 2),
                 "rss_mb": rss[route.id]["max_worker_mb"],
                 "git_sha": meta["git_sha"], "database": meta["database"],
                 "reps": samples[(route.id, c)]})
@@ -219,12 +232,14 @@ def print_table(rows: list[dict], checks, meta) -> None:
           f"load {meta['load_before']} → {meta['load_after']}  "
           f"{'QUICK ' if meta['quick'] else ''}median of {meta['reps']}")
     print(f"{'id':<4} {'route':<50} {'c':>2} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'req/s':>8} {'p95/raw':>8} {'rps/raw':>8} {'rss MB':>7} {'cpu ms':>7}")
+          f"{'req/s':>8} {'p95/raw':>8} {'rps/raw':>8} {'p95/B1':>7} {'p95/B8':>7} "
+          f"{'rss MB':>7} {'cpu ms':>7}")
     for r in rows:
         flag = "  !" if r["unexpected"] or r["errors"] else ""
         print(f"{r['id']:<4} {r['route'][:50]:<50} {r['concurrency']:>2} {r['p50']:>8.2f} "
               f"{r['p95']:>8.2f} {r['p99']:>8.2f} {r['rps']:>8.1f} {r['ratio_to_raw']:>8.2f} "
-              f"{r['rps_ratio_to_raw']:>8.3f} {r['rss_mb']:>7.1f} "
+              f"{r['rps_ratio_to_raw']:>8.3f} {_x(r.get('ratio_to_b1'), 7)} "
+              f"{_x(r.get('ratio_to_b8'), 7)} {r['rss_mb']:>7.1f} "
               f"{r['cpu_ms_per_req'] if r['cpu_ms_per_req'] is not None else '-':>7}{flag}")
     print()
     print(f"Targets (ratios at c={REF_C}, medians, same run):")

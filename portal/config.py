@@ -166,6 +166,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = cfg["SQLALCHEMY_DATABASE_URI"].replace(
             "postgresql://", "postgresql+psycopg://", 1)
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file on this machine: no connection can go stale behind the pool's back, so
+        # the ping before every checkout (a SELECT 1 on every request) is left out.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg["SQLALCHEMY_ENGINE_OPTIONS"],
+                                            "pool_pre_ping": False}
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and cfg["PG_OPTIONS"]:
         options = dict(cfg["SQLALCHEMY_ENGINE_OPTIONS"])
         connect = dict(options.get("connect_args", {}))

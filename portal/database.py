@@ -99,7 +99,18 @@ def allow_writes() -> None:
         return
     if _reading_only():
         from .extensions import db
-        db.session.rollback()
+        session = db.session()
+        if session.new or session.dirty or session.deleted:
+            session.rollback()  # nothing may be written from a read-only transaction
+        else:
+            # End the read snapshot but keep what it loaded (the account, the case...): a
+            # rollback would expire every object, and the write transaction that follows
+            # (an audit entry) would load them again while it holds the write lock.
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
     g.db_writes = True
 
 
@@ -120,12 +131,16 @@ def _sqlite_begin_immediate(conn) -> None:
         conn.exec_driver_sql("BEGIN DEFERRED")
         return
     if _reading_only():  # a view marked @reads_only (see there)
-        conn.exec_driver_sql("BEGIN DEFERRED")
-        conn.exec_driver_sql("PRAGMA query_only=1")
-        conn.info["query_only"] = True
+        # Straight on the sqlite3 connection: these two run on every page that only reads,
+        # and going through SQLAlchemy's statement machinery cost more than SQLite did.
+        raw = conn.connection.driver_connection
+        raw.execute("BEGIN DEFERRED")
+        if not conn.info.get("query_only"):  # the pragma stays set on the connection
+            raw.execute("PRAGMA query_only=1")
+            conn.info["query_only"] = True
         return
     if conn.info.pop("query_only", False):
-        conn.exec_driver_sql("PRAGMA query_only=0")
+        conn.connection.driver_connection.execute("PRAGMA query_only=0")
     conn.exec_driver_sql("PRAGMA busy_timeout=0")
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     try:

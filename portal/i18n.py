@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -49,11 +50,14 @@ def select_locale() -> str:
         "BABEL_DEFAULT_LOCALE"]
 
 
+@lru_cache(maxsize=16)
+def _direction(tag: str) -> str:
+    return Locale.parse(tag).text_direction  # "rtl" for ar
+
+
 def text_direction(locale: Locale | str | None = None) -> str:
     locale = locale or get_locale()
-    if isinstance(locale, str):
-        locale = Locale.parse(locale)
-    return locale.text_direction  # "rtl" for ar
+    return _direction(str(locale))  # on every page: Babel works it out from CLDR each time
 
 
 def check_catalogues(app: Flask) -> None:

@@ -17,12 +17,12 @@ from datetime import timedelta
 from flask import Flask, g, request
 from flask.globals import request_ctx
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from werkzeug.datastructures import CallbackDict
 
 from .database import allow_writes
 from .extensions import db
-from .models import Organization, User, UserSession, utcnow
+from .models import User, UserSession, utcnow
 
 API_PREFIX = "/api/v1/"  # bearer tokens only: no session is opened or saved there
 # The public site (issue 18): cacheable pages for everyone alike; a session is neither read
@@ -44,6 +44,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.last_seen = row.last_seen if row else None
         self.modified = False
         self.rotate = False  # set at sign-in: a new id replaces the old one
+        self.account: User | None = None  # the account loaded with the row (open_session)
 
     @property
     def short_hash(self) -> str:
@@ -77,6 +78,13 @@ def _address_tag(app: Flask, address: str) -> str:
                     hashlib.sha256).hexdigest()[:16]
 
 
+# Built once (it runs on every request); populate_existing: the database's state now, even
+# for objects an earlier request left in a long-lived session (tests).
+_SESSION_WITH_ACCOUNT = (
+    select(UserSession, User).outerjoin(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("sid")).execution_options(populate_existing=True))
+
+
 class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request) -> ServerSession:
         raw = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
@@ -86,10 +94,14 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         if request.url_rule is None and request.routing_exception is None:
             request_ctx.match_request()  # the endpoint decides how the transaction begins
-        row = db.session.get(UserSession, sid_hash(raw))
-        if row is None:
+        # One statement: the session row with its account and the account's organisation
+        # (User.organization is joined), so the active checks below and Flask-Login's user
+        # load (db.session.get, answered from the identity map) cost no further query.
+        found = db.session.execute(_SESSION_WITH_ACCOUNT, {"sid": sid_hash(raw)}).first()
+        if found is None:
             return ServerSession()
-        expired = self._expiry_reason(app, row)
+        row, user = found
+        expired = self._expiry_reason(app, row, user)
         if expired:
             g.session_expired = (expired, row.user_id, row.organization_id)
             row_id = row.id
@@ -101,20 +113,18 @@ class ServerSessionInterface(SessionInterface):
             data = json.loads(row.data)
         except ValueError:
             data = {}
-        return ServerSession(data, raw_id=raw, row=row)
+        opened = ServerSession(data, raw_id=raw, row=row)
+        opened.account = user  # holds it in the identity map (weak) until the user load
+        return opened
 
-    def _expiry_reason(self, app: Flask, row: UserSession) -> str | None:
+    def _expiry_reason(self, app: Flask, row: UserSession, user: User | None) -> str | None:
         now = utcnow()
         if now - row.last_seen > timedelta(seconds=app.config["SESSION_IDLE_SECONDS"]):
             return "idle"
         if now - row.created_at > timedelta(seconds=app.config["SESSION_ABSOLUTE_SECONDS"]):
             return "absolute"
-        if row.user_id is not None:
-            active = db.session.execute(
-                select(User.active, Organization.active).join(Organization)
-                .where(User.id == row.user_id)).first()
-            if active is None or not all(active):
-                return "inactive"
+        if row.user_id is not None and (user is None or not user.is_active):
+            return "inactive"  # the account or its organisation was disabled (or is gone)
         return None
 
     def save_session(self, app: Flask, session: ServerSession, response) -> None:

@@ -194,6 +194,27 @@ def test_opening_a_case_is_audited_without_names(client, db, users, login):
     assert "Mohammad" not in everything and "محمد" not in everything
 
 
+def test_no_case_page_without_its_audit_entry(client, db, users, login, monkeypatch):
+    """The case page reads and renders in a read-only transaction and writes its audit entry
+    in a short one after it: when that entry cannot be written, the page is not returned."""
+    from portal.services import audit
+    case = make_case(users["staff"])
+    db.session.commit()
+    login(users["staff"])
+    real = audit.record
+
+    def broken(action, *args, **kwargs):
+        if action == "sensitive_read":
+            raise RuntimeError("audit store unavailable")
+        return real(action, *args, **kwargs)
+    monkeypatch.setattr(audit, "record", broken)
+    response = client.get(f"/cases/{case.uid}")
+    assert response.status_code == 500
+    assert case.reference not in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "sensitive_read")) == 0
+
+
 @pytest.mark.security
 @pytest.mark.parametrize("who", ["manager_a", "viewer_a", "viewer_b"])
 def test_partner_cannot_see_unshared_cases(client, db, users, login, who):

@@ -99,6 +99,7 @@ def create():
 
 
 @bp.route("/<uid>")
+@reads_only  # read and rendered without SQLite's write lock; the audit entry takes it briefly
 def detail(uid: str):
     case = get_case_or_404(uid, current_user, include_deleted=True)
     tier = effective_tier(current_user, case)
@@ -106,17 +107,22 @@ def detail(uid: str):
         if not (case.is_deleted and current_user.role == Role.admin.value):
             abort(404)
         tier = "office"
-    case_service.record_view(case, actor=current_actor(), tier=tier)
     data = redact(case, tier)
-    deleted = case.is_deleted  # read before the commit expires the loaded rows
+    deleted = case.is_deleted
     office = tier == "office" and not deleted
     dups = duplicates_of(case) if office else []
     dup_rows = [redact(d.case, "summary") for d in dups]
     audience = case_audience(case) if office else []  # who else sees it (staff only)
-    db.session.commit()
-    return render_template("cases/detail.html", case=data, deleted=deleted,
+    page = render_template("cases/detail.html", case=data, deleted=deleted,
                            duplicates=[d.reasons for d in dups], dup_rows=dup_rows,
                            form=EmptyForm(), audience=audience)
+    # No entry, no page: the page was built from one read snapshot, and it is returned only
+    # once its audit entry is committed, in a short write transaction of its own (on SQLite
+    # the write lock is held for the insert and the commit, not for the reads and the
+    # render). If the entry cannot be written, the request fails and the page is dropped.
+    case_service.record_view(case, actor=current_actor(), tier=tier)
+    db.session.commit()
+    return page
 
 
 @bp.route("/<uid>/json")

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from ...access import can_reach, may_see_families
+from ...access import fully_signed_in, may_see_families, role_required_for
+from ...database import reads_only
 from ...extensions import db
 from ...models import OutboxMessage
 from . import bp
@@ -40,13 +41,24 @@ def inject_nav():
     from flask import current_app
 
     def nav_items():
-        return [(ep, label) for ep, label in NAV
-                if ep in current_app.view_functions and can_reach(ep)
-                and (not ep.startswith("families.") or may_see_families(current_user))]
+        if not fully_signed_in():
+            return []
+        # The policy table and the routes are fixed once the app is built: the endpoints of
+        # each role's navigation are worked out once per process, not on every page.
+        cache = current_app.extensions.setdefault("portal_nav", {})
+        role = current_user.role
+        if role not in cache:
+            cache[role] = tuple(i for i, (ep, _label) in enumerate(NAV)
+                                if ep in current_app.view_functions
+                                and role in role_required_for(ep)
+                                and (not ep.startswith("families.")
+                                     or may_see_families(current_user)))
+        return [NAV[i] for i in cache[role]]
     return {"nav_items": nav_items}
 
 
 @bp.route("/")
+@reads_only  # the home page only reads: no write lock on SQLite (database.reads_only)
 def index():
     return render_template("main/index.html")
 

@@ -196,6 +196,7 @@ def restore_case(case: Case, *, actor: Actor) -> None:
 
 
 def record_view(case: Case, *, actor: Actor, tier: str) -> None:
-    """Opening a case is a sensitive read: audited in the request's transaction."""
+    """Opening a case is a sensitive read: its entry is committed before the page is returned
+    (no entry, no page); the view reads in a transaction of its own before it."""
     audit.record("sensitive_read", actor, object_type="case", object_id=case.uid,
                  detail={"case": case.id, "tier": tier})

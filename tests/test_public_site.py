@@ -83,8 +83,9 @@ def test_public_pages_are_cacheable_and_answer_304(client, world):
         assert response.headers["X-Frame-Options"] == "DENY"
         again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304 and again.get_data() == b"", url
+        # Only the ETag answers 304: If-Modified-Since cannot see an unlinked family.
         since = client.get(url, headers={"If-Modified-Since": response.headers["Last-Modified"]})
-        assert since.status_code == 304, url
+        assert since.status_code == 200, url
 
 
 def test_signed_in_pages_stay_no_store_and_public_pages_ignore_the_session(
@@ -178,3 +179,18 @@ def test_the_family_form_is_linked_when_it_exists(app, client, world):
         from flask import url_for
         with app.test_request_context():
             assert url_for("family_intake.form") in text
+
+
+def test_if_modified_since_never_outlives_an_unlinked_family(client, world, users, db):
+    """A story also vanishes when its family is unlinked from the case (no timestamp moves
+    forward then): a client revalidating with If-Modified-Since alone must get the new page,
+    not a 304 that keeps the story in its cache."""
+    from portal.models import FamilyCase
+    home = client.get("/public/en/")
+    assert "ZQPUBFIRSTNAMELATX" in home.get_data(as_text=True)
+    since = home.headers["Last-Modified"]
+    db.session.query(FamilyCase).filter_by(case_id=world.cases["pub"].id).delete()
+    db.session.commit()
+    again = client.get("/public/en/", headers={"If-Modified-Since": since})
+    assert again.status_code == 200
+    assert "ZQPUBFIRSTNAMELATX" not in again.get_data(as_text=True)

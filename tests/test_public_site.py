@@ -194,3 +194,25 @@ def test_if_modified_since_never_outlives_an_unlinked_family(client, world, user
     again = client.get("/public/en/", headers={"If-Modified-Since": since})
     assert again.status_code == 200
     assert "ZQPUBFIRSTNAMELATX" not in again.get_data(as_text=True)
+
+
+def test_public_error_pages_speak_the_address_language(app, client, world):
+    """A 404 or 429 under /public/ar/ is in Arabic whatever the browser asks for (the
+    language is in the address): no English sentence on it."""
+    import re
+    app.config["PUBLIC_LIMIT_PER_ADDRESS"] = "2 per minute"
+    english = {"Accept-Language": "en"}
+    pages = [client.get("/public/ar/stories/s-nothing", headers=english),
+             client.get("/public/ar/no-such-page", headers=english),
+             client.get("/public/og/ar/reports/none.png", headers=english)]
+    for _ in range(3):
+        last = client.get("/public/ar/figures", headers=english)
+    pages.append(last)
+    assert [p.status_code for p in pages] == [404, 404, 404, 429]
+    for page in pages:
+        text = re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))
+        assert 'lang="ar"' in page.get_data(as_text=True)
+        words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"English"}
+        assert not words, (page.status_code, words)
+    assert client.get("/public/en/stories/s-nothing").get_data(as_text=True).count(
+        "Not found") >= 1

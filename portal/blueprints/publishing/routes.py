@@ -32,6 +32,8 @@ REFUSED = {
     "not_in_review": _l("This is not waiting for review."),
     "not_published": _l("This is not published."),
     "pdf": _l("The PDF of the report could not be made. Nothing was published."),
+    "changed": _l("It was changed since you opened it. Nothing was published: read it again "
+                  "before approving."),
 }
 STORY_FIELD_LABELS = {"first_name": _l("First name"), "family_name": _l("Family name"),
                       "governorate": _l("Governorate of origin"),
@@ -44,6 +46,9 @@ STATUS_LABELS = {"draft": _l("Draft"), "review": _l("Waiting for review"),
 @bp.app_context_processor
 def inject_labels():
     return {"publishing_status": STATUS_LABELS}
+
+
+bp.add_app_template_global(service.content_digest, "publishing_digest")  # macros see globals
 
 
 @bp.route("/")
@@ -182,7 +187,8 @@ def workflow(what: str, item_id: int, step: str):
         if step == "submit":
             service.submit(item, actor=actor)
         elif step == "approve":
-            service.approve(item, actor=actor, render_pdf=render_report_pdf)
+            service.approve(item, actor=actor, render_pdf=render_report_pdf,
+                            seen=request.form.get("seen", ""))
         elif step == "return":
             service.return_to_draft(item, actor=actor)
         else:

@@ -216,3 +216,17 @@ def test_public_error_pages_speak_the_address_language(app, client, world):
         assert not words, (page.status_code, words)
     assert client.get("/public/en/stories/s-nothing").get_data(as_text=True).count(
         "Not found") >= 1
+
+
+def test_a_forged_host_header_cannot_poison_the_shared_cache(app, client, world):
+    """Cacheable pages carry absolute links (og:url, og:image, the feed's links). A proxy
+    keys its cache on the path, not on the Host the visitor sent: with PUBLIC_SITE_URL set,
+    those links come from it; without, the answer varies on Host."""
+    forged = {"Host": "evil.example"}
+    app.config["PUBLIC_SITE_URL"] = "https://office.example"
+    for url in ("/public/ar/", "/public/en/reports.atom", "/public/en/reports/2026-11"):
+        text = client.get(url, headers=forged).get_data(as_text=True)
+        assert "evil.example" not in text and "https://office.example/public/" in text, url
+    app.config["PUBLIC_SITE_URL"] = ""
+    response = client.get("/public/en/reports.atom", headers=forged)
+    assert "host" in {v.lower() for v in response.vary}

@@ -49,6 +49,16 @@ def family_form_url() -> str | None:
 
 
 @bp.app_template_global()
+def public_url(endpoint: str, **values) -> str:
+    """An absolute address on the public site: from PUBLIC_SITE_URL, never from the Host
+    header that a visitor (and a cache poisoner) chooses."""
+    base = current_app.config.get("PUBLIC_SITE_URL") or ""
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+@bp.app_template_global()
 def status_label(value: str) -> str:
     return str(STATUS.get(value, value))
 
@@ -64,6 +74,8 @@ def atom_date(value) -> str:
 def _cacheable(response):
     """Mark a public answer cacheable, with validators; answer 304 when they match."""
     response.public_cache = CACHE_CONTROL
+    if not current_app.config.get("PUBLIC_SITE_URL"):
+        response.vary.add("Host")  # absolute links came from the Host header (public_url)
     body = response.get_data()
     response.set_etag(hashlib.sha256(body).hexdigest()[:32], weak=True)
     changed = published.last_change()

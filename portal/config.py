@@ -128,6 +128,9 @@ class Default:
     # og:image, the Atom feed) are built from it, never from the request's Host header, which
     # a shared cache does not key on (cache poisoning). Unset: the answers vary on Host.
     PUBLIC_SITE_URL = ""
+    # Days between two published figures snapshots (0: no wait). Published snapshots stay
+    # readable side by side; close together, their difference shows the few cases between.
+    PUBLIC_SNAPSHOT_MIN_DAYS = 28
     PUBLIC_CONTACTS: list = [
         {"label_en": "E-mail", "label_ar": "البريد الإلكتروني", "value": "contact@office.example",
          "href": "mailto:contact@office.example"},

@@ -166,3 +166,29 @@ def test_the_reviewer_approves_what_they_read(new_client, users, login, db):
                                                "seen": seen}).status_code == 302
     db.session.expire_all()
     assert db.session.get(PublicStory, story.id).status == "published"
+
+
+def test_two_snapshots_a_day_apart_cannot_both_be_published(clock, users, db):
+    """Two published snapshots stay readable side by side (a report keeps its own, the
+    figures page shows the latest): a day apart, subtracting one from the other isolates the
+    one or two cases added in between. A new snapshot waits PUBLIC_SNAPSHOT_MIN_DAYS."""
+    from datetime import timedelta
+
+    from portal.services.public.figures import (
+        PublishRefused,
+        approve_snapshot,
+        refresh_snapshot,
+    )
+
+    from .case_helpers import actor_of, make_case
+    world = public_helpers.build(users["staff"], users["admin"])
+    db.session.commit()
+    clock.shift(timedelta(days=1))
+    make_case(users["staff"], governorate_id=2, status="released")
+    second = refresh_snapshot(actor=actor_of(users["staff"]), actor_user=users["staff"])
+    with pytest.raises(PublishRefused) as refused:
+        approve_snapshot(second, actor=actor_of(users["admin"]))
+    assert refused.value.code == "too_soon" and second.status == "pending"
+    clock.shift(timedelta(days=28))
+    approve_snapshot(second, actor=actor_of(users["admin"]))
+    assert second.status == "published" and world.snapshot.status == "published"

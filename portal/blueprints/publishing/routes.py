@@ -4,7 +4,7 @@ and pages, each published only when a second staff member approves it. Office ro
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -87,7 +87,10 @@ def approve_figures(snapshot_id: int):
         approve_snapshot(found, actor=current_actor())
     except PublishRefused as exc:
         db.session.rollback()
-        flash(str(REFUSED[exc.code]), "error")
+        flash(_("New figures can be published %(days)s days after the last ones at the "
+                "earliest: two sets close together would show, by subtraction, the few "
+                "cases counted in between.", days=current_app.config["PUBLIC_SNAPSHOT_MIN_DAYS"])
+              if exc.code == "too_soon" else str(REFUSED[exc.code]), "error")
         return redirect(url_for("publishing.snapshot", snapshot_id=snapshot_id)), 303
     db.session.commit()
     flash(_("The figures are published."), "success")

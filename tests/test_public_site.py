@@ -230,3 +230,15 @@ def test_a_forged_host_header_cannot_poison_the_shared_cache(app, client, world)
     app.config["PUBLIC_SITE_URL"] = ""
     response = client.get("/public/en/reports.atom", headers=forged)
     assert "host" in {v.lower() for v in response.vary}
+
+
+def test_access_log_keeps_no_reader_of_the_public_site():
+    """Who read which story is nobody's business: the access log keeps no address, browser
+    or referring page for the public site, as for the families' form."""
+    from portal.gunicorn_log import forget_visitor
+    atoms = {"h": "203.0.113.7", "a": "Mozilla/5.0", "f": "https://example.org/",
+             "{x-forwarded-for}i": "203.0.113.7", "r": "GET /public/ar/stories/s-1 HTTP/1.1"}
+    for path in ("/public/ar/stories/s-1", "/public/", "/public/og/en/figures.png"):
+        assert set(forget_visitor(dict(atoms), path).values()) == {
+            "-", "GET /public/ar/stories/s-1 HTTP/1.1"}, path
+    assert forget_visitor(dict(atoms), "/publishing/")["h"] == "203.0.113.7"

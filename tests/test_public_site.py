@@ -242,3 +242,15 @@ def test_access_log_keeps_no_reader_of_the_public_site():
         assert set(forget_visitor(dict(atoms), path).values()) == {
             "-", "GET /public/ar/stories/s-1 HTTP/1.1"}, path
     assert forget_visitor(dict(atoms), "/publishing/")["h"] == "203.0.113.7"
+
+
+def test_public_rate_limiter_stores_no_reader_address(app, client, world):
+    """The limiter counts a keyed hash of the reader's address (as the families' form
+    does), so its storage never lists who reads the public site."""
+    from portal.extensions import limiter
+    storage = limiter.storage
+    client.get("/public/en/figures", environ_base={"REMOTE_ADDR": "198.51.100.23"})
+    keys = " ".join(str(k) for k in (list(getattr(storage, "storage", {}))
+                                     + list(getattr(storage, "events", {}))))
+    assert "public.figures" in keys, "the limiter counted nothing"
+    assert "198.51.100.23" not in keys

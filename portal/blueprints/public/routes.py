@@ -31,7 +31,14 @@ def _limit() -> str:
     return current_app.config["PUBLIC_LIMIT_PER_ADDRESS"]
 
 
-limiter.limit(_limit)(bp)  # the same per-address limiter as the sign-in form
+def _reader_key() -> str:
+    """The reader's address as a keyed hash: the limiter's storage never lists who reads."""
+    key = hashlib.sha256(current_app.config["SECRET_KEY"].encode()).digest()
+    return "pub-" + hashlib.blake2b((request.remote_addr or "unknown").encode(), key=key,
+                                    digest_size=12).hexdigest()
+
+
+limiter.limit(_limit, key_func=_reader_key)(bp)  # per address, as the sign-in form
 
 
 @bp.url_value_preprocessor

@@ -14,9 +14,15 @@ who knows a line's total and all but some of its cells knows the sum of the hidd
    more cell is hidden: the smallest shown one (N or more, so a reader can no longer bound
    the small ones), or the line's total when every cell is hidden already;
 
+3. lines chain: a line whose total and all cells but one are known gives that cell exactly,
+   even a large 'withheld' one, which may be the only cover of a small cell in another line
+   (and a line of known cells gives its total). The values a reader can so work out are
+   computed (derivable()); while one of them is a hidden small non-zero count, one more
+   figure of a line that gives it away is hidden (the smallest shown cell, else the total);
+
 repeated over every line until nothing changes. Hiding only grows, so it ends. This guards
 against differencing along any one line, e.g. a chart minus the same chart filtered by a
-status; it is the usual line-by-line heuristic, not a linear-programming audit.
+status, and along chains of lines; it is not a linear-programming audit (bounds).
 """
 
 from __future__ import annotations
@@ -49,7 +55,57 @@ def suppress(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],
             elif total not in hidden:
                 hidden.add(total)
                 changed = True
+        if not changed:
+            changed = _break_chains(counts, lines, hidden, threshold)
     return hidden
+
+
+def derivable(counts: dict[Key, int], lines: list[tuple[list[Key], Key]],
+              hidden: set[Key]) -> set[Key]:
+    """The figures a reader can work out exactly from the shown ones, line by line."""
+    known = {k for k in counts if k not in hidden}
+    changed = True
+    while changed:
+        changed = False
+        for cells, total in lines:
+            unknown = [c for c in cells if c not in known]
+            if total in known and len(unknown) == 1:
+                known.add(unknown[0])
+                changed = True
+            elif not unknown and total not in known:
+                known.add(total)
+                changed = True
+    return known
+
+
+def _break_chains(counts, lines, hidden: set, threshold: int) -> bool:
+    """Rule 3: hide one more figure where a small hidden count is derivable; True if so."""
+    known = derivable(counts, lines, hidden)
+    leaked = [k for k in hidden if k in known and 0 < counts[k] < threshold]
+    if not leaked:
+        return False
+    cell = min(leaked, key=str)
+    for cells, total in lines:
+        if cell not in cells or total not in known:
+            continue
+        if any(c not in known for c in cells if c != cell):
+            continue  # this line does not give it away
+        shown = [c for c in cells if c != cell and c not in hidden]
+        if shown:
+            hidden.add(min(shown, key=lambda c: (counts[c], str(c))))
+            return True
+        if total not in hidden:
+            hidden.add(total)
+            return True
+    # Given away only through other hidden (derived) figures: hide the smallest shown
+    # figure of any line through it, else of the whole table.
+    near = [k for cells, total in lines if cell in cells for k in (*cells, total)
+            if k not in hidden]
+    rest = near or [k for k in counts if k not in hidden]
+    if not rest:
+        return False
+    hidden.add(min(rest, key=lambda c: (counts[c], str(c))))
+    return True
 
 
 def pinned_cells(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],

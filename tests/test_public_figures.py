@@ -163,3 +163,25 @@ def test_no_small_cell_can_be_worked_out_by_chaining_lines(app):
         leaks += [(seed, k) for k in _derivable_small(figure, lines, hidden)]
         assert all(v >= THRESHOLD for v in _published_values(figures))
     assert leaks == []
+
+
+def test_no_small_group_is_left_among_the_unknown_cells_of_a_chained_line(app):
+    """Rule 2 again, once the derivable figures are known: the cells of a line a reader
+    cannot work out must not together be a small group (0 < sum < 5), nor hold someone for
+    certain."""
+    from portal.services.public.suppression import derivable
+    leaks = []
+    for seed in range(600):
+        counts = _random_register(seed)
+        figures = build_figures(counts, CATS)
+        figure, lines = figure_lines(counts, CATS)
+        known = derivable(figure, lines, _hidden(figures))
+        for cells, total in lines:
+            unknown = [c for c in cells if c not in known]
+            if total not in known or not unknown or any(figure[c] >= THRESHOLD
+                                                        for c in unknown):
+                continue
+            group = sum(figure[c] for c in unknown)
+            if 0 < group < THRESHOLD or group > (THRESHOLD - 1) * (len(unknown) - 1):
+                leaks.append((seed, tuple(unknown), group))
+    assert leaks == []

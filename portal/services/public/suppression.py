@@ -79,32 +79,42 @@ def derivable(counts: dict[Key, int], lines: list[tuple[list[Key], Key]],
 
 
 def _break_chains(counts, lines, hidden: set, threshold: int) -> bool:
-    """Rule 3: hide one more figure where a small hidden count is derivable; True if so."""
+    """Rule 3: hide one more figure where, with the derivable figures known, a small hidden
+    count is known exactly, or rule 2 holds for a line's remaining unknown cells; True if
+    something was hidden."""
     known = derivable(counts, lines, hidden)
-    leaked = [k for k in hidden if k in known and 0 < counts[k] < threshold]
-    if not leaked:
-        return False
-    cell = min(leaked, key=str)
+    leaked = sorted((k for k in hidden if k in known and 0 < counts[k] < threshold), key=str)
     for cells, total in lines:
-        if cell not in cells or total not in known:
+        if total not in known:
             continue
-        if any(c not in known for c in cells if c != cell):
-            continue  # this line does not give it away
-        shown = [c for c in cells if c != cell and c not in hidden]
-        if shown:
-            hidden.add(min(shown, key=lambda c: (counts[c], str(c))))
-            return True
-        if total not in hidden:
-            hidden.add(total)
-            return True
-    # Given away only through other hidden (derived) figures: hide the smallest shown
-    # figure of any line through it, else of the whole table.
-    near = [k for cells, total in lines if cell in cells for k in (*cells, total)
-            if k not in hidden]
-    rest = near or [k for k in counts if k not in hidden]
-    if not rest:
+        unknown = [c for c in cells if c not in known]
+        if leaked and leaked[0] in cells and not unknown:
+            return _hide_near(counts, lines, hidden, cells, total, leaked[0])
+        if not unknown or any(counts[c] >= threshold for c in unknown):
+            continue
+        group = sum(counts[c] for c in unknown)
+        if group == 0 or threshold <= group <= (threshold - 1) * (len(unknown) - 1):
+            continue
+        return _hide_near(counts, lines, hidden, cells, total, unknown[0])
+    if leaked:  # known only through a line whose total is itself derived elsewhere
+        return _hide_near(counts, lines, hidden, [], None, leaked[0])
+    return False
+
+
+def _hide_near(counts, lines, hidden: set, cells: list, total, cell) -> bool:
+    """Hide the smallest shown cell of this line, else its total, else the smallest shown
+    figure of any line through `cell`, else of the whole table."""
+    shown = [c for c in cells if c != cell and c not in hidden]
+    if not shown and total is not None and total not in hidden:
+        shown = [total]
+    if not shown:
+        shown = [k for line_cells, line_total in lines if cell in line_cells
+                 for k in (*line_cells, line_total) if k not in hidden]
+    if not shown:
+        shown = [k for k in counts if k not in hidden]
+    if not shown:
         return False
-    hidden.add(min(rest, key=lambda c: (counts[c], str(c))))
+    hidden.add(min(shown, key=lambda c: (counts[c], str(c))))
     return True
 
 

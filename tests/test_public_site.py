@@ -254,3 +254,29 @@ def test_public_rate_limiter_stores_no_reader_address(app, client, world):
                                      + list(getattr(storage, "events", {}))))
     assert "public.figures" in keys, "the limiter counted nothing"
     assert "198.51.100.23" not in keys
+
+
+def test_a_consent_given_again_does_not_bring_back_the_old_story(client, world, users, db):
+    """After a withdrawal, a new consent to publish is not an approval of the old text: the
+    story stays off until staff approve it again (two people), under the new consent."""
+    from datetime import date
+
+    from portal.models import FamilyConsent
+    from portal.services.public import publishing
+
+    from .case_helpers import actor_of
+    url = f"/public/en/stories/{world.stories['pub'].slug}"
+    public_helpers.withdraw(world, "pub", users["admin"])
+    old = world.consents["pub"]
+    db.session.add(FamilyConsent(family_id=old.family_id, kind="publish",
+                                 case_id=old.case_id, method="written",
+                                 given_on=date(2026, 2, 1), recorded_by_id=users["staff"].id))
+    db.session.commit()
+    assert client.get(url).status_code == 404
+    assert "ZQPUBFIRSTNAMELATX" not in client.get("/public/en/").get_data(as_text=True)
+    story = world.stories["pub"]
+    publishing.unpublish(story, actor=actor_of(users["staff"]))
+    publishing.submit(story, actor=actor_of(users["staff"]))
+    publishing.approve(story, actor=actor_of(users["admin"]))
+    db.session.commit()
+    assert client.get(url).status_code == 200

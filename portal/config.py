@@ -124,6 +124,13 @@ class Default:
     # The public site (issue 18): requests per address (the sign-in pages' limiter), and the
     # office's public contact details shown on every public page (fictional defaults).
     PUBLIC_LIMIT_PER_ADDRESS = "60 per minute"
+    # The public site's own address ("https://office.example"): its absolute links (og:url,
+    # og:image, the Atom feed) are built from it, never from the request's Host header, which
+    # a shared cache does not key on (cache poisoning). Unset: the answers vary on Host.
+    PUBLIC_SITE_URL = ""
+    # Days between two published figures snapshots (0: no wait). Published snapshots stay
+    # readable side by side; close together, their difference shows the few cases between.
+    PUBLIC_SNAPSHOT_MIN_DAYS = 28
     PUBLIC_CONTACTS: list = [
         {"label_en": "E-mail", "label_ar": "البريد الإلكتروني", "value": "contact@office.example",
          "href": "mailto:contact@office.example"},

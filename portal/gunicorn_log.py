@@ -15,14 +15,15 @@ def redact_path(path: str) -> str:
 
 
 # The public family form (issue 17) keeps no trace of who used it: no address, browser or
-# referring page in the access log either.
-ANONYMOUS_PATHS = re.compile(r"^/families/report(/|$|\?)")
+# referring page in the access log either; nor does the public site (issue 18): who read
+# which story is nobody's business.
+ANONYMOUS_PATHS = re.compile(r"^(/families/report|/public)(/|$|\?)")
 VISITOR_ATOMS = ("h", "a", "f", "{x-forwarded-for}i", "{x-real-ip}i", "{user-agent}i",
                  "{referer}i")
 
 
 def forget_visitor(atoms: dict, path: str) -> dict:
-    """The log atoms of a request to the public family form, without the visitor."""
+    """The log atoms of a request to the family form or the public site, without the visitor."""
     if ANONYMOUS_PATHS.match(path or ""):
         for key in VISITOR_ATOMS:
             if key in atoms:

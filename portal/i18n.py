@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+_PUBLIC_LANG = re.compile(r"^/public/(?:og/)?([a-z]{2})(?:/|\.|$)")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 
@@ -34,6 +36,9 @@ def select_locale() -> str:
     """The user's preference, then the switcher kept in the session, then Accept-Language
     (pages marked arabic_first: the visitor's choice, else Arabic)."""
     languages = current_app.config["LANGUAGES"]
+    in_address = _PUBLIC_LANG.match(request.path)  # the public site: /public/<lang>/...
+    if in_address and in_address.group(1) in languages:
+        return in_address.group(1)  # its error pages too (404, 429), whatever the browser asks
     first = _arabic_first_locale(languages)
     if first:
         return first

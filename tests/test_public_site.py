@@ -83,8 +83,9 @@ def test_public_pages_are_cacheable_and_answer_304(client, world):
         assert response.headers["X-Frame-Options"] == "DENY"
         again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304 and again.get_data() == b"", url
+        # Only the ETag answers 304: If-Modified-Since cannot see an unlinked family.
         since = client.get(url, headers={"If-Modified-Since": response.headers["Last-Modified"]})
-        assert since.status_code == 304, url
+        assert since.status_code == 200, url
 
 
 def test_signed_in_pages_stay_no_store_and_public_pages_ignore_the_session(
@@ -178,3 +179,104 @@ def test_the_family_form_is_linked_when_it_exists(app, client, world):
         from flask import url_for
         with app.test_request_context():
             assert url_for("family_intake.form") in text
+
+
+def test_if_modified_since_never_outlives_an_unlinked_family(client, world, users, db):
+    """A story also vanishes when its family is unlinked from the case (no timestamp moves
+    forward then): a client revalidating with If-Modified-Since alone must get the new page,
+    not a 304 that keeps the story in its cache."""
+    from portal.models import FamilyCase
+    home = client.get("/public/en/")
+    assert "ZQPUBFIRSTNAMELATX" in home.get_data(as_text=True)
+    since = home.headers["Last-Modified"]
+    db.session.query(FamilyCase).filter_by(case_id=world.cases["pub"].id).delete()
+    db.session.commit()
+    again = client.get("/public/en/", headers={"If-Modified-Since": since})
+    assert again.status_code == 200
+    assert "ZQPUBFIRSTNAMELATX" not in again.get_data(as_text=True)
+
+
+def test_public_error_pages_speak_the_address_language(app, client, world):
+    """A 404 or 429 under /public/ar/ is in Arabic whatever the browser asks for (the
+    language is in the address): no English sentence on it."""
+    import re
+    app.config["PUBLIC_LIMIT_PER_ADDRESS"] = "2 per minute"
+    english = {"Accept-Language": "en"}
+    pages = [client.get("/public/ar/stories/s-nothing", headers=english),
+             client.get("/public/ar/no-such-page", headers=english),
+             client.get("/public/og/ar/reports/none.png", headers=english)]
+    for _ in range(3):
+        last = client.get("/public/ar/figures", headers=english)
+    pages.append(last)
+    assert [p.status_code for p in pages] == [404, 404, 404, 429]
+    for page in pages:
+        text = re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))
+        assert 'lang="ar"' in page.get_data(as_text=True)
+        words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"English"}
+        assert not words, (page.status_code, words)
+    assert client.get("/public/en/stories/s-nothing").get_data(as_text=True).count(
+        "Not found") >= 1
+
+
+def test_a_forged_host_header_cannot_poison_the_shared_cache(app, client, world):
+    """Cacheable pages carry absolute links (og:url, og:image, the feed's links). A proxy
+    keys its cache on the path, not on the Host the visitor sent: with PUBLIC_SITE_URL set,
+    those links come from it; without, the answer varies on Host."""
+    forged = {"Host": "evil.example"}
+    app.config["PUBLIC_SITE_URL"] = "https://office.example"
+    for url in ("/public/ar/", "/public/en/reports.atom", "/public/en/reports/2026-11"):
+        text = client.get(url, headers=forged).get_data(as_text=True)
+        assert "evil.example" not in text and "https://office.example/public/" in text, url
+    app.config["PUBLIC_SITE_URL"] = ""
+    response = client.get("/public/en/reports.atom", headers=forged)
+    assert "host" in {v.lower() for v in response.vary}
+
+
+def test_access_log_keeps_no_reader_of_the_public_site():
+    """Who read which story is nobody's business: the access log keeps no address, browser
+    or referring page for the public site, as for the families' form."""
+    from portal.gunicorn_log import forget_visitor
+    atoms = {"h": "203.0.113.7", "a": "Mozilla/5.0", "f": "https://example.org/",
+             "{x-forwarded-for}i": "203.0.113.7", "r": "GET /public/ar/stories/s-1 HTTP/1.1"}
+    for path in ("/public/ar/stories/s-1", "/public/", "/public/og/en/figures.png"):
+        assert set(forget_visitor(dict(atoms), path).values()) == {
+            "-", "GET /public/ar/stories/s-1 HTTP/1.1"}, path
+    assert forget_visitor(dict(atoms), "/publishing/")["h"] == "203.0.113.7"
+
+
+def test_public_rate_limiter_stores_no_reader_address(app, client, world):
+    """The limiter counts a keyed hash of the reader's address (as the families' form
+    does), so its storage never lists who reads the public site."""
+    from portal.extensions import limiter
+    storage = limiter.storage
+    client.get("/public/en/figures", environ_base={"REMOTE_ADDR": "198.51.100.23"})
+    keys = " ".join(str(k) for k in (list(getattr(storage, "storage", {}))
+                                     + list(getattr(storage, "events", {}))))
+    assert "public.figures" in keys, "the limiter counted nothing"
+    assert "198.51.100.23" not in keys
+
+
+def test_a_consent_given_again_does_not_bring_back_the_old_story(client, world, users, db):
+    """After a withdrawal, a new consent to publish is not an approval of the old text: the
+    story stays off until staff approve it again (two people), under the new consent."""
+    from datetime import date
+
+    from portal.models import FamilyConsent
+    from portal.services.public import publishing
+
+    from .case_helpers import actor_of
+    url = f"/public/en/stories/{world.stories['pub'].slug}"
+    public_helpers.withdraw(world, "pub", users["admin"])
+    old = world.consents["pub"]
+    db.session.add(FamilyConsent(family_id=old.family_id, kind="publish",
+                                 case_id=old.case_id, method="written",
+                                 given_on=date(2026, 2, 1), recorded_by_id=users["staff"].id))
+    db.session.commit()
+    assert client.get(url).status_code == 404
+    assert "ZQPUBFIRSTNAMELATX" not in client.get("/public/en/").get_data(as_text=True)
+    story = world.stories["pub"]
+    publishing.unpublish(story, actor=actor_of(users["staff"]))
+    publishing.submit(story, actor=actor_of(users["staff"]))
+    publishing.approve(story, actor=actor_of(users["admin"]))
+    db.session.commit()
+    assert client.get(url).status_code == 200

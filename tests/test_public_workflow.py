@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.models import AuditEvent, PublicPage, PublicSnapshot, PublicStory
 from portal.services.briefings.pdfcheck import inspect_pdf
 from portal.services.public.pdf import render_report_pdf
+from portal.services.public.publishing import content_digest
 
 from . import public_helpers
 from .case_helpers import make_case
@@ -52,12 +53,14 @@ def test_story_two_people_and_consent(new_client, users, login, db):
     assert story.status == "draft" and story.family_name_en == "" and story.first_name_en
     step = f"/publishing/stories/{story.id}"
     assert post_form(staff, f"{step}/submit", page="/publishing/").status_code == 302
-    refused = post_form(staff, f"{step}/approve", page="/publishing/")
+    db.session.expire_all()
+    seen = {"seen": content_digest(db.session.get(PublicStory, story.id))}
+    refused = post_form(staff, f"{step}/approve", seen, page="/publishing/")
     assert refused.status_code == 303
     db.session.expire_all()
     assert db.session.get(PublicStory, story.id).status == "review"
     admin = login(users["admin"], the_client=new_client())
-    assert post_form(admin, f"{step}/approve", page="/publishing/").status_code == 302
+    assert post_form(admin, f"{step}/approve", seen, page="/publishing/").status_code == 302
     db.session.expire_all()
     assert db.session.get(PublicStory, story.id).status == "published"
     anonymous = new_client()
@@ -73,7 +76,10 @@ def test_story_two_people_and_consent(new_client, users, login, db):
         "case": world.cases["noconsent"].reference, "fields": [], "text_en": "Text"})
     other = db.session.scalars(select(PublicStory).order_by(PublicStory.id.desc())).first()
     post_form(staff, f"/publishing/stories/{other.id}/submit", page="/publishing/")
-    response = post_form(admin, f"/publishing/stories/{other.id}/approve", page="/publishing/")
+    db.session.expire_all()
+    response = post_form(admin, f"/publishing/stories/{other.id}/approve",
+                         {"seen": content_digest(db.session.get(PublicStory, other.id))},
+                         page="/publishing/")
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(PublicStory, other.id).status == "review"
@@ -121,3 +127,68 @@ def test_report_pdf_in_both_languages_without_notdef_or_canaries(client, users, 
             assert "Cases by holding party" in facts.text
     assert hits == []
     security_report["PUB2"] = {"pdfs": 2, "canary_hits": len(hits), "fonts": len(fonts)}
+
+
+def test_the_reviewer_approves_what_they_read(new_client, users, login, db):
+    """The author cannot slip an edit past the reviewer: edited and re-submitted after the
+    reviewer opened it, the item is not published by the reviewer's click on the old page."""
+    import re
+    world = public_helpers.build(users["staff"], users["admin"])
+    db.session.commit()
+    staff = login(users["staff"], the_client=new_client())
+    case = world.cases["pub"]
+    post_form(staff, "/publishing/stories/new", {
+        "case": case.reference, "fields": ["first_name"], "text_en": "Reviewed text"})
+    story = db.session.scalars(select(PublicStory).order_by(PublicStory.id.desc())).first()
+    step = f"/publishing/stories/{story.id}"
+    post_form(staff, f"{step}/submit", page="/publishing/")
+    admin = login(users["admin"], the_client=new_client())
+    page = admin.get(f"{step}/edit").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    # Meanwhile the author changes the text and submits again.
+    post_form(staff, f"{step}/edit", {"case": case.reference, "fields": ["first_name",
+                                                                          "family_name"],
+                                      "text_en": "Something nobody reviewed"})
+    post_form(staff, f"{step}/submit", page="/publishing/")
+    response = admin.post(f"{step}/approve", data={"csrf_token": token, "seen": seen})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(PublicStory, story.id).status == "review"
+    for missing in ({}, {"seen": ""}):  # an approval must name what was read
+        response = admin.post(f"{step}/approve", data={"csrf_token": token, **missing})
+        assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(PublicStory, story.id).status == "review"
+    page = admin.get(f"{step}/edit").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    assert admin.post(f"{step}/approve", data={"csrf_token": token,
+                                               "seen": seen}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PublicStory, story.id).status == "published"
+
+
+def test_two_snapshots_a_day_apart_cannot_both_be_published(clock, users, db):
+    """Two published snapshots stay readable side by side (a report keeps its own, the
+    figures page shows the latest): a day apart, subtracting one from the other isolates the
+    one or two cases added in between. A new snapshot waits PUBLIC_SNAPSHOT_MIN_DAYS."""
+    from datetime import timedelta
+
+    from portal.services.public.figures import (
+        PublishRefused,
+        approve_snapshot,
+        refresh_snapshot,
+    )
+
+    from .case_helpers import actor_of, make_case
+    world = public_helpers.build(users["staff"], users["admin"])
+    db.session.commit()
+    clock.shift(timedelta(days=1))
+    make_case(users["staff"], governorate_id=2, status="released")
+    second = refresh_snapshot(actor=actor_of(users["staff"]), actor_user=users["staff"])
+    with pytest.raises(PublishRefused) as refused:
+        approve_snapshot(second, actor=actor_of(users["admin"]))
+    assert refused.value.code == "too_soon" and second.status == "pending"
+    clock.shift(timedelta(days=28))
+    approve_snapshot(second, actor=actor_of(users["admin"]))
+    assert second.status == "published" and world.snapshot.status == "published"

@@ -79,16 +79,21 @@ def contact_consent_clause(family_id_column):
     return exists(_active("contact").where(FamilyConsent.family_id == family_id_column))
 
 
-def publish_consent_active(case_id: int) -> bool:
+def publish_consent_active(case_id: int, *, recorded_by=None) -> bool:
     """Whether some family linked to the case has an ACTIVE consent to publish that case's
-    story (the public site also needs staff approval of the story itself)."""
+    story (the public site also needs staff approval of the story itself). `recorded_by`
+    (a datetime): only a consent recorded by then counts — the public site passes the
+    story's approval, so a consent given again after a withdrawal does not bring back a
+    story approved under the old one."""
     from ..models import FamilyCase, FamilyConsent
     stmt = select(FamilyConsent.id).join(
         FamilyCase, (FamilyCase.family_id == FamilyConsent.family_id)
         & (FamilyCase.case_id == FamilyConsent.case_id)).where(
         FamilyConsent.case_id == case_id, FamilyConsent.kind == "publish",
-        FamilyConsent.withdrawn_at.is_(None)).limit(1)
-    return db.session.scalar(stmt) is not None
+        FamilyConsent.withdrawn_at.is_(None))
+    if recorded_by is not None:
+        stmt = stmt.where(FamilyConsent.recorded_at <= recorded_by)
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def referral_consent_active(family_id: int, organization_id: int) -> bool:

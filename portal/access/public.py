@@ -38,8 +38,10 @@ def current_snapshot() -> dict | None:
 
 
 def _visible(story: PublicStory | None) -> bool:
-    return (story is not None and story.status == PUBLISHED
-            and publish_consent_active(story.case_id))
+    # The consent must be older than the approval: one given again after a withdrawal is
+    # not an approval of the old story (staff approve it again, two people).
+    return (story is not None and story.status == PUBLISHED and story.approved_at is not None
+            and publish_consent_active(story.case_id, recorded_by=story.approved_at))
 
 
 def story_view(story: PublicStory, lang: str) -> dict:

@@ -31,7 +31,14 @@ def _limit() -> str:
     return current_app.config["PUBLIC_LIMIT_PER_ADDRESS"]
 
 
-limiter.limit(_limit)(bp)  # the same per-address limiter as the sign-in form
+def _reader_key() -> str:
+    """The reader's address as a keyed hash: the limiter's storage never lists who reads."""
+    key = hashlib.sha256(current_app.config["SECRET_KEY"].encode()).digest()
+    return "pub-" + hashlib.blake2b((request.remote_addr or "unknown").encode(), key=key,
+                                    digest_size=12).hexdigest()
+
+
+limiter.limit(_limit, key_func=_reader_key)(bp)  # per address, as the sign-in form
 
 
 @bp.url_value_preprocessor
@@ -46,6 +53,16 @@ def family_form_url() -> str | None:
     if "family_intake.form" in current_app.view_functions:
         return url_for("family_intake.form")
     return None
+
+
+@bp.app_template_global()
+def public_url(endpoint: str, **values) -> str:
+    """An absolute address on the public site: from PUBLIC_SITE_URL, never from the Host
+    header that a visitor (and a cache poisoner) chooses."""
+    base = current_app.config.get("PUBLIC_SITE_URL") or ""
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
 
 
 @bp.app_template_global()
@@ -64,12 +81,19 @@ def atom_date(value) -> str:
 def _cacheable(response):
     """Mark a public answer cacheable, with validators; answer 304 when they match."""
     response.public_cache = CACHE_CONTROL
+    if not current_app.config.get("PUBLIC_SITE_URL"):
+        response.vary.add("Host")  # absolute links came from the Host header (public_url)
     body = response.get_data()
     response.set_etag(hashlib.sha256(body).hexdigest()[:32], weak=True)
     changed = published.last_change()
     if changed is not None:
-        response.last_modified = changed
-    return response.make_conditional(request)
+        response.last_modified = changed  # informative only: see below
+    # A 304 only when the ETag (a hash of this very body) matches. If-Modified-Since is not
+    # evaluated: a story also vanishes when a family is unlinked or deleted, or within the
+    # second of the last change, and no timestamp moves forward then.
+    environ = {k: v for k, v in request.environ.items()
+               if k not in ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")}
+    return response.make_conditional(environ)
 
 
 def localised(view):

@@ -4,7 +4,7 @@ and pages, each published only when a second staff member approves it. Office ro
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -32,6 +32,8 @@ REFUSED = {
     "not_in_review": _l("This is not waiting for review."),
     "not_published": _l("This is not published."),
     "pdf": _l("The PDF of the report could not be made. Nothing was published."),
+    "changed": _l("It was changed since you opened it. Nothing was published: read it again "
+                  "before approving."),
 }
 STORY_FIELD_LABELS = {"first_name": _l("First name"), "family_name": _l("Family name"),
                       "governorate": _l("Governorate of origin"),
@@ -44,6 +46,9 @@ STATUS_LABELS = {"draft": _l("Draft"), "review": _l("Waiting for review"),
 @bp.app_context_processor
 def inject_labels():
     return {"publishing_status": STATUS_LABELS}
+
+
+bp.add_app_template_global(service.content_digest, "publishing_digest")  # macros see globals
 
 
 @bp.route("/")
@@ -82,7 +87,10 @@ def approve_figures(snapshot_id: int):
         approve_snapshot(found, actor=current_actor())
     except PublishRefused as exc:
         db.session.rollback()
-        flash(str(REFUSED[exc.code]), "error")
+        flash(_("New figures can be published %(days)s days after the last ones at the "
+                "earliest: two sets close together would show, by subtraction, the few "
+                "cases counted in between.", days=current_app.config["PUBLIC_SNAPSHOT_MIN_DAYS"])
+              if exc.code == "too_soon" else str(REFUSED[exc.code]), "error")
         return redirect(url_for("publishing.snapshot", snapshot_id=snapshot_id)), 303
     db.session.commit()
     flash(_("The figures are published."), "success")
@@ -182,7 +190,8 @@ def workflow(what: str, item_id: int, step: str):
         if step == "submit":
             service.submit(item, actor=actor)
         elif step == "approve":
-            service.approve(item, actor=actor, render_pdf=render_report_pdf)
+            service.approve(item, actor=actor, render_pdf=render_report_pdf,
+                            seen=request.form.get("seen", ""))
         elif step == "return":
             service.return_to_draft(item, actor=actor)
         else:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from ...access import visible_cases
@@ -156,6 +158,13 @@ def approve_snapshot(snapshot: PublicSnapshot, *, actor) -> None:
         raise PublishRefused("not_pending")
     if snapshot.created_by_id == actor.user_id:
         raise PublishRefused("same_person")
+    # Published snapshots stay readable side by side (each report keeps its own): two close
+    # together would give away, by subtraction, the few cases counted in between.
+    days = current_app.config.get("PUBLIC_SNAPSHOT_MIN_DAYS", 28)
+    latest = db.session.scalar(select(func.max(PublicSnapshot.approved_at))
+                               .where(PublicSnapshot.status == "published"))
+    if days and latest is not None and utcnow() - latest < timedelta(days=days):
+        raise PublishRefused("too_soon")
     snapshot.status, snapshot.approved_by_id = "published", actor.user_id
     snapshot.approved_at = utcnow()
     audit.record("public_snapshot_published", actor, object_type="public_snapshot",

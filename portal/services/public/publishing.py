@@ -7,6 +7,7 @@ down at once (unpublish). Services flush, never commit; every write is audited.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -175,12 +176,33 @@ def submit(item, *, actor) -> None:
                  object_id=_object_id(item))
 
 
-def approve(item, *, actor, render_pdf=None) -> None:
+_CONTENT = {"story": ("case_id", "fields_json", "first_name_ar", "first_name_en",
+                       "family_name_ar", "family_name_en", "governorate_id", "arrest_year",
+                       "text_ar", "text_en"),
+            "page": ("kind", "slug", "title_ar", "title_en", "summary_ar", "summary_en",
+                     "body_ar", "body_en", "period", "charts_json", "story_ids_json")}
+
+
+def content_digest(item) -> str:
+    """A digest of what would be published, plus the submission it is waiting under: the
+    reviewer's approval names it, so an edit made after they opened the item (and submitted
+    again) is not published by their click."""
+    names = _CONTENT["story" if isinstance(item, PublicStory) else "page"]
+    data = {n: getattr(item, n) for n in names}
+    data["submitted"] = [item.submitted_by_id, str(item.submitted_at)]
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:32]
+
+
+def approve(item, *, actor, render_pdf=None, seen: str | None = None) -> None:
     """Review → published, by someone other than who submitted or last edited it. A story
     also needs the family's active consent to publish; a report keeps the current snapshot
-    and gets its PDFs (`render_pdf(page, lang)` → bytes; all or nothing)."""
+    and gets its PDFs (`render_pdf(page, lang)` → bytes; all or nothing). `seen` is the
+    content_digest() of the page the reviewer read (the publishing pages always give it)."""
     if item.status != "review":
         raise PublishRefused("not_in_review")
+    if seen is not None and seen != content_digest(item):
+        raise PublishRefused("changed")
     if actor.user_id in (item.submitted_by_id, item.edited_by_id):
         raise PublishRefused("same_person")
     if isinstance(item, PublicStory) and not publish_consent_active(item.case_id):

@@ -14,9 +14,15 @@ who knows a line's total and all but some of its cells knows the sum of the hidd
    more cell is hidden: the smallest shown one (N or more, so a reader can no longer bound
    the small ones), or the line's total when every cell is hidden already;
 
+3. lines chain: a line whose total and all cells but one are known gives that cell exactly,
+   even a large 'withheld' one, which may be the only cover of a small cell in another line
+   (and a line of known cells gives its total). The values a reader can so work out are
+   computed (derivable()); while one of them is a hidden small non-zero count, one more
+   figure of a line that gives it away is hidden (the smallest shown cell, else the total);
+
 repeated over every line until nothing changes. Hiding only grows, so it ends. This guards
 against differencing along any one line, e.g. a chart minus the same chart filtered by a
-status; it is the usual line-by-line heuristic, not a linear-programming audit.
+status, and along chains of lines; it is not a linear-programming audit (bounds).
 """
 
 from __future__ import annotations
@@ -49,7 +55,67 @@ def suppress(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],
             elif total not in hidden:
                 hidden.add(total)
                 changed = True
+        if not changed:
+            changed = _break_chains(counts, lines, hidden, threshold)
     return hidden
+
+
+def derivable(counts: dict[Key, int], lines: list[tuple[list[Key], Key]],
+              hidden: set[Key]) -> set[Key]:
+    """The figures a reader can work out exactly from the shown ones, line by line."""
+    known = {k for k in counts if k not in hidden}
+    changed = True
+    while changed:
+        changed = False
+        for cells, total in lines:
+            unknown = [c for c in cells if c not in known]
+            if total in known and len(unknown) == 1:
+                known.add(unknown[0])
+                changed = True
+            elif not unknown and total not in known:
+                known.add(total)
+                changed = True
+    return known
+
+
+def _break_chains(counts, lines, hidden: set, threshold: int) -> bool:
+    """Rule 3: hide one more figure where, with the derivable figures known, a small hidden
+    count is known exactly, or rule 2 holds for a line's remaining unknown cells; True if
+    something was hidden."""
+    known = derivable(counts, lines, hidden)
+    leaked = sorted((k for k in hidden if k in known and 0 < counts[k] < threshold), key=str)
+    for cells, total in lines:
+        if total not in known:
+            continue
+        unknown = [c for c in cells if c not in known]
+        if leaked and leaked[0] in cells and not unknown:
+            return _hide_near(counts, lines, hidden, cells, total, leaked[0])
+        if not unknown or any(counts[c] >= threshold for c in unknown):
+            continue
+        group = sum(counts[c] for c in unknown)
+        if group == 0 or threshold <= group <= (threshold - 1) * (len(unknown) - 1):
+            continue
+        return _hide_near(counts, lines, hidden, cells, total, unknown[0])
+    if leaked:  # known only through a line whose total is itself derived elsewhere
+        return _hide_near(counts, lines, hidden, [], None, leaked[0])
+    return False
+
+
+def _hide_near(counts, lines, hidden: set, cells: list, total, cell) -> bool:
+    """Hide the smallest shown cell of this line, else its total, else the smallest shown
+    figure of any line through `cell`, else of the whole table."""
+    shown = [c for c in cells if c != cell and c not in hidden]
+    if not shown and total is not None and total not in hidden:
+        shown = [total]
+    if not shown:
+        shown = [k for line_cells, line_total in lines if cell in line_cells
+                 for k in (*line_cells, line_total) if k not in hidden]
+    if not shown:
+        shown = [k for k in counts if k not in hidden]
+    if not shown:
+        return False
+    hidden.add(min(shown, key=lambda c: (counts[c], str(c))))
+    return True
 
 
 def pinned_cells(counts: dict[Key, int], lines: Iterable[tuple[list[Key], Key]],

@@ -89,8 +89,9 @@ def prepare(env: dict) -> dict:
     flask(env, "db", "upgrade")
     flask(env, "cases", "generate", "--count", str(CASES), "--seed", "19")
     flask(env, "cases", "reindex")
-    subprocess.run([str(VENV_BIN / "python"), "-m", "bench.load_setup",
-                    str(HOME / "setup.json")], cwd=ROOT, env=env, check=True)
+    with open(HOME / "setup.log", "w") as log:  # the console mail of the invitations
+        subprocess.run([str(VENV_BIN / "python"), "-m", "bench.load_setup",
+                        str(HOME / "setup.json")], cwd=ROOT, env=env, check=True, stdout=log)
     facts = json.loads((HOME / "setup.json").read_text())
     facts["prepare_s"] = round(time.monotonic() - started, 1)
     return facts
@@ -292,7 +293,7 @@ def main() -> None:
                           LOAD_MAX_REQUESTS=str(MAX_REQUESTS))
         locust = subprocess.Popen(
             [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
-             "--headless", "-u", str(args.users), "-r", "5", "-t", f"{args.duration}s",
+             "--headless", "-u", str(args.users), "-r", "1", "-t", f"{args.duration}s",
              "--host", server.base, "--csv", str(prefix), "--only-summary",
              "--stop-timeout", "15", "--exit-code-on-error", "0"],
             cwd=ROOT, env=locust_env, stdout=open(HOME / "locust.log", "w"),

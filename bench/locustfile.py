@@ -1,7 +1,7 @@
 """The people of the load run (bench.loadrun starts it; loopback only, bounded).
 
 Every simulated person signs in once through the real form (CSRF token, password, TOTP code)
-with an account of their own from bench/load_setup.py, then, with 1–4 s between actions:
+with an account of their own from bench/load_setup.py, then, with 5–15 s between actions (a person reads a page before the next click):
 
 - partner viewers browse the list, search names, open cases and export their subset;
 - partner managers do the same, answer event invitations (RSVP) and propose case updates;
@@ -150,7 +150,7 @@ class FormFields(HTMLParser):
 
 
 class Person(HttpUser):
-    wait_time = between(1, 4)
+    wait_time = between(5, 15)  # a person reads a page before the next click
 
     def on_start(self) -> None:
         with _accounts_lock:

@@ -91,7 +91,8 @@ def prepare(env: dict) -> dict:
     flask(env, "cases", "reindex")
     with open(HOME / "setup.log", "w") as log:  # the console mail of the invitations
         subprocess.run([str(VENV_BIN / "python"), "-m", "bench.load_setup",
-                        str(HOME / "setup.json")], cwd=ROOT, env=env, check=True, stdout=log)
+                        str(HOME / "setup.json")], cwd=ROOT, env=env, check=True, stdout=log,
+                       stderr=subprocess.STDOUT)
     facts = json.loads((HOME / "setup.json").read_text())
     facts["prepare_s"] = round(time.monotonic() - started, 1)
     return facts

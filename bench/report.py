@@ -41,6 +41,10 @@ def kind_of(result: dict) -> str | None:
         return "partner_queries"
     if "triggers_ms" in result:
         return "grant_cost"
+    if "probe" in result and "writes" in result:
+        return "load"
+    if result.get("check") == "B11":
+        return "isolation"
     return None
 
 
@@ -154,10 +158,10 @@ def pdf_section(path: Path, r: dict) -> list[str]:
              f"{r.get('seconds')} s, Python {r.get('python')} on {r.get('machine')}. "
              "Figures only (pdf_bench evaluates no targets).", ""]
     lines += table(["shape", "cases", "lang", "pages", "total s", "pages/s", "ms/case",
-                    "peak MB", "floor s", "ratio to floor"],
+                    "peak MB", "floor s", "ratio to floor", "CPU ratio"],
                    [[b["shape"], b["cases"], b["lang"], b["pages"], b["total_s"],
                      b["pages_per_s"], b["ms_per_case"], b["peak_rss_mb"], b["floor_s"],
-                     b["ratio_to_floor"]] for b in r["b10"]])
+                     b["ratio_to_floor"], b.get("cpu_ratio_to_floor")] for b in r["b10"]])
     b12, b14 = r.get("b12") or {}, r.get("b14") or {}
     lines += ["", f"B12: worker RSS {b12.get('rss_mb')} MB over {b12.get('cycles')} packs, "
               f"growth after warm-up {b12.get('growth_pct')} %. "
@@ -190,6 +194,39 @@ def grant_cost_section(path: Path, r: dict) -> list[str]:
             "without.", ""]
 
 
+def load_section(path: Path, r: dict) -> list[str]:
+    pages = (r.get("locust") or {}).get("pages", {})
+    total, w, b = pages.get("Aggregated", {}), r.get("writes") or {}, r.get("backup") or {}
+    probe = r.get("probe") or {}
+    lines = [f"### loadrun{' --fault' if r.get('fault') else ''} · {r.get('git_sha')} · "
+             f"{file_date(path)}", "",
+             f"`{path.name}`: {r.get('users')} people, {r.get('duration_s')} s, "
+             f"{r.get('workers')} workers, PostgreSQL: {total.get('rps')} req/s, "
+             f"{total.get('requests')} requests, {total.get('failures')} errors.", ""]
+    lines += table(["page", "requests", "errors", "p50 ms", "p95 ms", "p99 ms"],
+                   [[n, p["requests"], p["failures"], p["p50"], p["p95"], p["p99"]]
+                    for n, p in sorted(pages.items())])
+    lines += ["", f"Acknowledged writes {w.get('acknowledged')} ({w.get('by_kind')}): lost "
+              f"{w.get('lost')}, duplicated {w.get('duplicated')}. Audit verify: exit "
+              f"{(r.get('audit_verify') or {}).get('exit')}. Backup during the load: "
+              f"{b.get('rows')} rows, {b.get('mismatches')} mismatches after restore. Probe: "
+              f"{probe.get('ok')}/{probe.get('requests')} ok, {probe.get('translated_503')} "
+              f"translated 503, {probe.get('tracebacks')} tracebacks, {probe.get('over_10s')} "
+              "over 10 s."]
+    for f in probe.get("faults", []):
+        lines.append(f"- {f['what']}: {f['seconds']} s, statuses {f['statuses_during']}, "
+                     f"longest {f['max_ms_during']} ms, recovered {f['recovered_after_s']} s "
+                     "after the service returned.")
+    return lines + [""]
+
+
+def isolation_section(path: Path, r: dict) -> list[str]:
+    return [f"### isolation (B11) · {r.get('git_sha')} · {file_date(path)}", "",
+            f"`{path.name}`: staff list p95 idle {r.get('idle_p95_ms')} ms, while two "
+            f"{r.get('cases_per_pack')}-case packs render {r.get('packs_p95_ms')} ms: ratio "
+            f"{r.get('ratio')} (target <= {r.get('target')}) {r.get('result')}.", ""]
+
+
 def report(runs, routes: bool = False) -> list[str]:
     lines = ["# Bench results", ""]
     for path, kind, r in runs:
@@ -199,6 +236,10 @@ def report(runs, routes: bool = False) -> list[str]:
             lines += pdf_section(path, r)
         elif kind == "partner_queries":
             lines += partner_queries_section(path, r)
+        elif kind == "load":
+            lines += load_section(path, r)
+        elif kind == "isolation":
+            lines += isolation_section(path, r)
         else:
             lines += grant_cost_section(path, r)
     return lines

@@ -67,6 +67,11 @@ class Default:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: each worker counts in memory until it is back (checked every few
+    # seconds), rather than failing every rate-limited request (bench.loadrun --fault).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    REDIS_TIMEOUT_SECONDS = 2  # connect and read timeouts of the limiter's and the queue's Redis
+    PG_CONNECT_TIMEOUT_SECONDS = 5  # a database that does not answer: a 503, not a hang
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
     # The public family form (/families/report): per address AND for everyone together (an
     # onion service sees every Tor visitor as one address), and a small body (text only).
@@ -182,6 +187,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         options = dict(cfg["SQLALCHEMY_ENGINE_OPTIONS"])
         connect = dict(options.get("connect_args", {}))
         connect["options"] = " ".join(filter(None, (connect.get("options"), cfg["PG_OPTIONS"])))
+        connect.setdefault("connect_timeout", int(cfg["PG_CONNECT_TIMEOUT_SECONDS"]))
         options["connect_args"] = connect
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not cfg.get("SECRET_KEY"):
@@ -191,6 +197,12 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     cfg["PACK_DIR"] = cfg["PACK_DIR"] or str(instance / "packs")
     if cfg.get("REDIS_URL") and cfg["RATELIMIT_STORAGE_URI"] == "memory://":
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+    if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        timeout = float(cfg["REDIS_TIMEOUT_SECONDS"])
+        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+        cfg["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": timeout,
+                                            "socket_timeout": timeout,
+                                            **cfg["RATELIMIT_STORAGE_OPTIONS"]}
     if cfg["SMTP_HOST"] and cfg["MAIL_BACKEND"] == "console":
         cfg["MAIL_BACKEND"] = "smtp"
     # The __Host- prefix is only valid on a Secure cookie (over HTTPS).

@@ -48,7 +48,10 @@ def select_locale() -> str:
         preferred = None
     if preferred in languages:
         return preferred
-    chosen = session.get("lang")
+    try:
+        chosen = session.get("lang")
+    except AssertionError:  # the session could not be opened (its database is away): a 503
+        chosen = None
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config[

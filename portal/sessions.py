@@ -129,8 +129,9 @@ class ServerSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: ServerSession, response) -> None:
         name = app.config["SESSION_COOKIE_NAME"]
-        if request.path.startswith((API_PREFIX, PUBLIC_PREFIX)):
-            return  # nothing to save, and a browser's cookie is left alone
+        if (request.path.startswith((API_PREFIX, PUBLIC_PREFIX))
+                or getattr(session, "unavailable", False)):
+            return  # nothing to save (or the database is away), the cookie is left alone
         # Whatever the view did not commit is discarded, as at teardown; the session row is
         # then written in its own short transaction.
         allow_writes()

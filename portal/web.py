@@ -298,6 +298,13 @@ def _handle_csrf(exc: CSRFError):
 def _handle_db_down(exc: OperationalError):
     allow_writes()  # an error page may audit: end a read-only view's transaction
     db.session.rollback()
+    from flask.globals import request_ctx
+    if request_ctx._session is None:  # the session row itself could not be read
+        from .sessions import ServerSession
+        request_ctx._session = ServerSession()
+        request_ctx._session.unavailable = True  # never saved: the row and cookie stay
+    from .extensions import login_manager
+    g._login_user = login_manager.anonymous_user()  # the page asks nothing of the database
     log.error("database unavailable: %s", type(exc.orig).__name__)
     if request.path.startswith("/api/v1/"):
         from .blueprints.api_v1.problems import problem
@@ -309,11 +316,11 @@ def _handle_db_down(exc: OperationalError):
 
 def _handle_unexpected(exc: Exception):
     allow_writes()  # an error page may audit: end a read-only view's transaction
+    original = getattr(exc, "original_exception", None) or exc
+    if isinstance(original, OperationalError):  # also when it came before any view ran
+        return _handle_db_down(original)
     if isinstance(exc, HTTPException):
         return _handle_http(exc)
-    original = getattr(exc, "original_exception", exc)
-    if isinstance(original, OperationalError):
-        return _handle_db_down(original)
     db.session.rollback()
     log.error("unhandled error in %s (request %s)", request.endpoint, request_id(),
               exc_info=original)

@@ -26,6 +26,8 @@ from .formatting import digits, event_time, number, partial_date, today
 FONTS_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 TIERS = ("summary", "detailed", "identification", "office")
 PACK_MAX_TIER = "identification"
+# Case sheets per HTML document of a pack (pack.html): small documents lay out faster.
+SHEETS_PER_PART = 25
 
 
 class ContractViolation(ValueError):
@@ -195,6 +197,7 @@ def pack_context(info: PackInfo, cases: list[dict], events: list[dict] | None,
         "covering_note_dir": text_dir(_s(info.covering_note)),
         "case_count": number(len(cases), lang),
         "sections": sections,
+        "sheets_per_part": SHEETS_PER_PART,
         "toc": [{"anchor": f"sec-{s}", "label": label(SECTION_LABELS, s)} for s in sections],
         "figures": summary_figures(cases, lang) if "summary" in sections else None,
         "cases": [case_context(case, i, lang) for i, case in enumerate(cases, 1)],

@@ -72,12 +72,21 @@ def dispatch(pack: BriefingPack, actor: Actor) -> Future | None:
     redis_url = app.config.get("REDIS_URL")
     if redis_url:
         from redis import Redis
+        from redis.exceptions import RedisError
         from rq import Queue
         timeout = int(app.config["PACK_WALL_SECONDS"]) + 120
-        Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
-            RQ_JOB, pack.id, astuple(actor), job_timeout=timeout,
-            result_ttl=0, failure_ttl=86400)
-        return None
+        seconds = float(app.config["REDIS_TIMEOUT_SECONDS"])
+        try:
+            Queue(QUEUE, connection=Redis.from_url(
+                redis_url, socket_connect_timeout=seconds, socket_timeout=seconds)).enqueue(
+                RQ_JOB, pack.id, astuple(actor), job_timeout=timeout,
+                result_ttl=0, failure_ttl=86400)
+            return None
+        except (RedisError, OSError) as exc:
+            # The queue is unreachable (Redis restarting): make the pack here rather than
+            # leave it queued where no worker will ever see it.
+            log.warning("pack queue unreachable (%s): pack %s is made in this process",
+                        type(exc).__name__, pack.id)
     global _executor
     with _executor_lock:
         if _executor is None:

@@ -217,7 +217,8 @@ class RenderPool:
                             served=answer.get("served", []),
                             notdef=int(answer.get("notdef", 0)),
                             peak_rss_kb=int(answer.get("peak_rss_kb", 0)),
-                            pid=int(answer.get("pid", 0)))
+                            pid=int(answer.get("pid", 0)),
+                            extra={"cpu_s": float(answer.get("cpu_s", 0.0))})
 
     def environment(self) -> dict:
         """What a render process sees of its environment (tests, SECURITY.md F3)."""

@@ -8,6 +8,14 @@ fonts, so that no system font can creep into a pack. The parent adds a wall-cloc
 
 Protocol on stdin/stdout: frames of an 8-byte big-endian length followed by the payload.
 A job is one JSON frame; the answer is a JSON frame, followed by a PDF frame when "ok".
+
+A pack's HTML is a series of documents, each after a `<!--pack-part-->` line (pack.html); the
+last is the page frame. Each part is laid out on its own (WeasyPrint lays out small documents
+much faster than one long one), `<!--page:ANCHOR-->` is replaced by the number of the page
+holding ANCHOR once the parts before it are laid out, and the frame's margin boxes (running
+header, document id, "page N of M") are laid over every page before one PDF is written from
+all the pages: one font subset, and internal links and bookmarks across the parts still work.
+HTML without that line is rendered as one document.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import resource
 import struct
 import sys
@@ -28,6 +37,13 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_pr
 FATAL_LOG_LEVEL = logging.ERROR
 FATAL_WARNINGS = ("cannot be loaded", "Relative URI reference", "Failed to load",
                   "Malformed", "Unsupported stylesheet type")  # a URL was refused or lost
+
+
+PART_MARK = "<!--pack-part-->"
+FRAME_PAGES = "<!--pack-frame-pages-->"
+PAGE_REF = re.compile(r"<!--page:([A-Za-z0-9_-]{1,64})-->")
+INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+MAX_ROUNDS = 4  # page references settle in two rounds; a part whose length keeps changing fails
 
 
 def read_frame(stream) -> bytes | None:
@@ -115,6 +131,59 @@ def _finisher(title: str, lang: str):
     return finish
 
 
+def _page_anchors(documents: list, counts: list[int]) -> dict[str, int]:
+    """Anchor name → number of the first page holding it, across the parts in order."""
+    anchors: dict[str, int] = {}
+    start = 0
+    for document, count in zip(documents, counts):
+        if document is not None:
+            for index, page in enumerate(document.pages):
+                for name in page.anchors:
+                    anchors.setdefault(name, start + index + 1)
+        start += count
+    return anchors
+
+
+def compose(parts: list[str], lay_out, lang: str):
+    """Lay out the parts of a pack and the frame over them; one Document of all the pages.
+
+    `lay_out(html)` turns one HTML document into a WeasyPrint Document. Parts without page
+    references are laid out once; those with references (the contents, the table of cases)
+    again until the page counts they were numbered with are the real ones.
+    """
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    *contents, frame = parts
+    number = (lambda n: str(n).translate(INDIC_DIGITS)) if lang == "ar" else str
+    documents = [None if PAGE_REF.search(html) else lay_out(html) for html in contents]
+    numbered: dict[int, str] = {}
+    for _round in range(MAX_ROUNDS):
+        counts = [len(d.pages) if d is not None else 1 for d in documents]
+        anchors = _page_anchors(documents, counts)
+        changed = False
+        for index, html in enumerate(contents):
+            if not PAGE_REF.search(html):
+                continue
+            text = PAGE_REF.sub(lambda m: number(anchors[m[1]]) if m[1] in anchors else "",
+                                html)
+            if numbered.get(index) != text:
+                documents[index], numbered[index], changed = lay_out(text), text, True
+        if not changed:
+            break
+    else:
+        raise RuntimeError("page references did not settle")
+    pages = [page for document in documents for page in document.pages]
+    frame_document = lay_out(frame.replace(
+        FRAME_PAGES, '<div class="frame-page"></div>' * (len(pages) - 1)))
+    if len(frame_document.pages) != len(pages):
+        raise RuntimeError("the page frame does not match the pages")
+    for page, frame_page in zip(pages, frame_document.pages):
+        margin_boxes = tuple(box for box in frame_page._page_box.children
+                             if isinstance(box, MarginBox))
+        page._page_box.children = tuple(page._page_box.children) + margin_boxes
+    return documents[0].copy(pages)
+
+
 def render(job: dict) -> tuple[dict, bytes | None]:
     """One job: HTML and CSS in, (answer, PDF bytes) out."""
     from weasyprint import CSS, HTML
@@ -125,13 +194,22 @@ def render(job: dict) -> tuple[dict, bytes | None]:
 
     fetcher = AssetFetcher()
     collector = _Collector()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
         fonts = FontConfiguration()
         css = CSS(string=job["css"], base_url=None, url_fetcher=fetcher, font_config=fonts)
-        document = HTML(string=job["html"], base_url=None, url_fetcher=fetcher).render(
-            stylesheets=[css], font_config=fonts, presentational_hints=False)
+
+        def lay_out(html: str):
+            return HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+                stylesheets=[css], font_config=fonts, presentational_hints=False)
+        parts = job["html"].split(PART_MARK)[1:]
+        if len(parts) >= 2:
+            document = compose(parts, lay_out, job["lang"])
+        else:
+            document = lay_out(job["html"])
         pdf = document.write_pdf(finisher=_finisher(job["title"], job["lang"]))
     except FatalURLFetchingError:
         return {"ok": False, "error": "asset", "blocked": fetcher.blocked}, None
@@ -145,9 +223,10 @@ def render(job: dict) -> tuple[dict, bytes | None]:
     if collector.fatal:
         return {"ok": False, "error": "asset", "blocked": fetcher.blocked,
                 "messages": collector.fatal[:20]}, None
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"ok": True, "pages": len(document.pages), "served": sorted(set(fetcher.served)),
-            "notdef": collector.notdef, "peak_rss_kb": peak_kb, "pid": os.getpid()}, pdf
+            "notdef": collector.notdef, "peak_rss_kb": usage.ru_maxrss, "pid": os.getpid(),
+            "cpu_s": round(usage.ru_utime + usage.ru_stime - cpu_before, 3)}, pdf
 
 
 def main(argv: list[str]) -> int:

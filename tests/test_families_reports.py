@@ -238,3 +238,77 @@ def test_partners_cannot_choose_the_families_section(db, client, users, orgs, lo
         "language": "en", "mode": "all", "sections": ["summary", "families"],
         "covering_note": ""})
     assert response.status_code == 422
+
+
+# --- referrals to partner organisations (the report only, not the briefing pack) ----------
+
+@pytest.fixture
+def referral_world(db, users, orgs):
+    """Referrals sent in YEAR: 12 to Org A in March (accepted, legal), 8 to the office in June
+    (completed, housing), 3 to Org B in March (declined, medical: a cell of 3); one to Org B
+    the year before, not counted."""
+    from portal.models.families import Referral
+
+    from .referral_helpers import give_consent
+    staff = users["staff"]
+    family = make_family(staff, residence_abroad="lebanon")
+    made = itertools.count(1)
+    for org_key, n, month, status, category, year in (
+            ("a", 12, 3, "accepted", "legal", YEAR), ("office", 8, 6, "completed", "housing", YEAR),
+            ("b", 3, 3, "declined", "medical", YEAR), ("b", 1, 3, "sent", "medical", YEAR - 1)):
+        consent = give_consent(family, staff, "referral", orgs[org_key])
+        for i in range(n):
+            db.session.add(Referral(
+                uid=f"RF-{year}-{next(made):06d}", family_id=family.id,
+                organization_id=orgs[org_key].id, consent_id=consent.id, category=category,
+                status=status, created_by_id=staff.id,
+                created_at=dt.datetime(year, month, 1 + i, 10, tzinfo=dt.timezone.utc)))
+    db.session.commit()
+    return family
+
+
+def test_referrals_are_counted_by_month_partner_outcome_and_need(app, referral_world):
+    from portal.services.family_reports import referral_figures
+    with app.test_request_context():
+        figures = referral_figures(YEAR, "en")
+    assert figures["total"] == "23"
+    by_month = _rows(figures["by_month"])
+    assert by_month["March"] == "15" and by_month["June"] == "8" and by_month["January"] == "0"
+    assert _rows(figures["by_partner"]) == {"Org A": "12", "Test Office": HIDDEN, "Org B": "<5"}
+    assert _rows(figures["by_status"]) == {"Accepted": "12", "Declined": "<5",
+                                           "Completed": HIDDEN}
+    assert _rows(figures["by_category"]) == {"Legal": "12", "Medical": "<5", "Housing": HIDDEN}
+    # The pack's section is left as it was: no referrals in it.
+    from portal.services.family_reports import pack_section
+    with app.test_request_context():
+        assert "referrals" not in pack_section(YEAR, "en")
+
+
+def test_referrals_in_the_report_page_and_csv(db, client, users, login, referral_world,
+                                              new_client):
+    login(users["staff"])
+    body = client.get(f"/reports/families/?year={YEAR}").get_data(as_text=True)
+    assert "Referrals to partner organisations" in body and "Referrals made: 23" in body
+    assert "Org B" in body and "&lt;5" in body
+    arabic = client.get(f"/reports/families/?year={YEAR}", headers={"Accept-Language": "ar"})
+    assert arabic.status_code == 200
+    assert "الإحالات إلى المنظمات الشريكة" in arabic.get_data(as_text=True)
+    export = client.get(f"/reports/families/export.csv?year={YEAR}")
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True))))
+    assert ["referrals_made", "total", "23"] in rows
+    assert ["referrals_by_month", "March", "15"] in rows
+    assert ["referrals_by_month", "June", "8"] in rows
+    assert ["referrals_by_partner", "Org A", "12"] in rows
+    assert ["referrals_by_partner", "Org B", "<5"] in rows
+    assert ["referrals_by_partner", "Test Office", "*"] in rows
+    assert ["referrals_by_status", "Accepted", "12"] in rows
+    assert ["referrals_by_status", "Declined", "<5"] in rows
+    assert ["referrals_by_category", "Medical", "<5"] in rows
+    assert "RF-" not in export.get_data(as_text=True)
+    for who in ("viewer_a", "manager_a", "viewer_b"):
+        partner = login(users[who], the_client=new_client())
+        for url in ("/reports/families/", f"/reports/families/?year={YEAR}",
+                    f"/reports/families/export.csv?year={YEAR}"):
+            response = partner.get(url)
+            assert response.status_code in (403, 404), (who, url)
+            assert "Referrals made" not in response.get_data(as_text=True)

@@ -23,9 +23,10 @@ def _year() -> int | None:
     return int(raw) if raw.isdigit() and int(raw) in years else None
 
 
-def _figures(year: int) -> tuple[dict, dict]:
+def _figures(year: int) -> tuple[dict, dict, dict]:
     lang = get_locale().language
-    return reports.support_figures(year, lang), reports.pss_figures(year, lang)
+    return (reports.support_figures(year, lang), reports.pss_figures(year, lang),
+            reports.referral_figures(year, lang))
 
 
 @bp.route("/")
@@ -34,11 +35,11 @@ def index():
     year = _year()
     if year is None:
         return error_page(400, _("Year: choose one of the years in the list."))
-    support, pss = _figures(year)
+    support, pss, referrals = _figures(year)
     reports.record_view(year, actor=current_actor())
     db.session.commit()
     return render_template("family_reports/index.html", year=year, support=support, pss=pss,
-                           years=reports.available_years())
+                           referrals=referrals, years=reports.available_years())
 
 
 @bp.route("/export.csv")
@@ -47,9 +48,9 @@ def export():
     year = _year()
     if year is None:
         return error_page(400, _("Year: choose one of the years in the list."))
-    support, pss = _figures(year)
+    support, pss, referrals = _figures(year)
     reports.record_export(year, actor=current_actor())
     db.session.commit()
-    return Response(reports.csv_text(support, pss), mimetype="text/csv; charset=utf-8",
+    return Response(reports.csv_text(support, pss, referrals), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f"attachment; filename=support-report-{year}.csv"})

@@ -1,6 +1,7 @@
 """Support delivered to families and psychosocial-support (PSS) attendance, in aggregates
 only: the office's monthly report (tables, SVG charts, CSV) and the "Support to families"
-section of a briefing pack (issue 17).
+section of a briefing pack (issue 17). Referrals to partner organisations are counted in the
+report and its CSV only, not in the pack.
 
 Small cells are protected in three steps, table by table:
 1. a count from 1 to 4 is shown as "<5" (DESIGN.md);
@@ -29,10 +30,12 @@ from ...extensions import db
 from ...models import Family, Governorate, Organization, SupportItem
 from ...models.families import (
     NEED_CATEGORIES,
+    REFERRAL_STATUSES,
     SUPPORT_FORMS,
     PssAttendance,
     PssEnrolment,
     PssSeries,
+    Referral,
 )
 from ..audit import Actor
 from ..briefings.formatting import digits, number
@@ -208,6 +211,36 @@ def pss_figures(year: int, lang: str) -> dict:
     return {"rows": rows, "totals": totals, "columns": columns}
 
 
+def referral_figures(year: int, lang: str) -> dict:
+    """Referrals to partner organisations made in `year` (by when they were sent): by month,
+    partner organisation, where they stand now and kind of need; suppressed as above."""
+    from ...labels.families import NEED_CATEGORY, REFERRAL_STATUS
+    first, last = _year_bounds(year)
+    rows = db.session.execute(
+        select(Referral.created_at, Referral.status, Referral.category, Organization.name_ar,
+               Organization.name_en)
+        .join(Organization, Organization.id == Referral.organization_id)
+        .where(Referral.created_at.between(_utc(first), _utc(last, end=True)))
+    ).all()
+    months = Counter(r[0].month for r in rows)
+    by_month = [(format_date(date(year, m, 1), "LLLL", locale=lang), months.get(m, 0))
+                for m in range(1, 13)]
+    partners = Counter(_name(r[3], r[4], lang) for r in rows)
+    statuses = Counter(r[1] for r in rows)
+    by_status = [(str(REFERRAL_STATUS.get(s, s)), statuses[s]) for s in REFERRAL_STATUSES
+                 if statuses.get(s)]
+    categories = Counter(r[2] for r in rows)
+    by_category = [(str(NEED_CATEGORY.get(c, c)), categories[c]) for c in NEED_CATEGORIES
+                   if categories.get(c)]
+    tables = {
+        "by_month": _table(by_month, lang),
+        "by_partner": _table(sorted(partners.items(), key=lambda p: (-p[1], p[0])), lang),
+        "by_status": _table(by_status, lang),
+        "by_category": _table(by_category, lang),
+    }
+    return {"total": _total(list(tables.values()), len(rows), lang), **tables}
+
+
 def pack_section(year: int, lang: str) -> dict:
     """The "Support to families" section of a briefing pack: the same aggregates, with the
     same suppression, as plain strings (never a family, a name or an amount under 5 payments)."""
@@ -230,7 +263,7 @@ def _plain(value: str) -> str:
     return value.translate(_LATIN).replace("٬", "").replace(",", "")
 
 
-def csv_text(support: dict, pss: dict) -> str:
+def csv_text(support: dict, pss: dict, referrals: dict | None = None) -> str:
     """The report as CSV (section, row, value): the same suppressed values as the page, the
     labels in the reader's language, the numbers in Latin digits without separators."""
     from ..cases.exports import neutralise
@@ -244,6 +277,11 @@ def csv_text(support: dict, pss: dict) -> str:
         for key in ("enrolled", "attended", "completed"):
             rows.append(("pss_" + key, neutralise(row["title"]), row[key]["value"]))
     rows += [("pss_" + key, "total", value) for key, value in pss["totals"].items()]
+    if referrals is not None:
+        rows.append(("referrals_made", "total", referrals["total"]))
+        for key in ("by_month", "by_partner", "by_status", "by_category"):
+            rows += [("referrals_" + key, neutralise(row["label"]), row["value"])
+                     for row in referrals[key]["rows"]]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "row", "value"])
@@ -264,5 +302,5 @@ def record_view(year: int, *, actor: Actor) -> None:
 
 
 __all__ = ["HIDDEN", "SMALL_CELL", "available_years", "csv_text", "pack_section", "protect",
-           "pss_figures",
+           "pss_figures", "referral_figures",
            "record_export", "record_view", "support_figures"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from portal.services import families as svc
 
 from .case_helpers import actor_of
@@ -27,3 +29,15 @@ def add_member(family, user, **fields):
     data = {"name": "Fictional Mariam", "contact": "+961 00 000 000",
             "contact_channel": "phone", "is_main_contact": True, **fields}
     return svc.add_member(family, data, actor=actor_of(user))
+
+
+@pytest.fixture(name="family")
+def family_fixture(db, users):
+    """The `family` fixture (import it into a test module): a family of the staff user
+    with one main contact and contact consent, committed."""
+    staff = users["staff"]
+    family = make_family(staff)
+    add_member(family, staff)
+    give_consent(family, staff)
+    db.session.commit()
+    return family

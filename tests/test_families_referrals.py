@@ -39,6 +39,17 @@ def refer(client, family, need, org, **over):
     return post_form(client, f"/referrals/families/{family.uid}/new", form)
 
 
+def referred_to_a(db, users, orgs, family_world):
+    """Staff refer the family's need to organisation a (the usual summary and contact);
+    committed."""
+    ref = referrals.create_referral(family_world["family"], {
+        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
+        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
+        actor=actor_of(users["staff"]))
+    db.session.commit()
+    return ref
+
+
 def referral_count(db) -> int:
     n = db.session.scalar(select(func.count()).select_from(Referral))
     db.session.rollback()
@@ -108,11 +119,7 @@ def test_referral_flow_consent_inbox_accept_outcome(client, new_client, db, user
 
 def test_decline_needs_a_reason_and_the_office_reads_it(client, new_client, db, users, orgs,
                                                         login, family_world):
-    ref = referrals.create_referral(family_world["family"], {
-        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
-        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
-        actor=actor_of(users["staff"]))
-    db.session.commit()
+    ref = referred_to_a(db, users, orgs, family_world)
     manager = login(users["manager_a"], the_client=new_client())
     refused = answer(manager, ref.uid, "decline", reason="")
     assert refused.status_code == 422 and "Give the reason" in refused.get_data(as_text=True)
@@ -154,11 +161,7 @@ def test_referral_without_consent_is_refused_naming_the_organisation(client, db,
 
 def test_another_organisation_gets_the_same_404(client, new_client, db, users, orgs, login,
                                                family_world):
-    ref = referrals.create_referral(family_world["family"], {
-        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
-        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
-        actor=actor_of(users["staff"]))
-    db.session.commit()
+    ref = referred_to_a(db, users, orgs, family_world)
     other = login(users["viewer_b"], the_client=new_client())
     assert ref.uid not in other.get("/referrals/").get_data(as_text=True)
     theirs = other.get(f"/referrals/{ref.uid}")
@@ -174,11 +177,7 @@ def test_another_organisation_gets_the_same_404(client, new_client, db, users, o
 @pytest.mark.parametrize("how", ["service", "gate_only"])
 def test_consent_withdrawal_hides_the_referral_on_the_next_request(
         client, new_client, db, users, orgs, login, family_world, how):
-    ref = referrals.create_referral(family_world["family"], {
-        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
-        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
-        actor=actor_of(users["staff"]))
-    db.session.commit()
+    ref = referred_to_a(db, users, orgs, family_world)
     manager = login(users["manager_a"], the_client=new_client())
     assert manager.get(f"/referrals/{ref.uid}").status_code == 200
     token = signed_in_csrf(manager)
@@ -201,11 +200,7 @@ def test_consent_withdrawal_hides_the_referral_on_the_next_request(
 
 
 def test_staff_withdraw_a_referral(client, new_client, db, users, orgs, login, family_world):
-    ref = referrals.create_referral(family_world["family"], {
-        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
-        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
-        actor=actor_of(users["staff"]))
-    db.session.commit()
+    ref = referred_to_a(db, users, orgs, family_world)
     login(users["staff"])
     assert answer(client, ref.uid, "withdraw").status_code == 302
     viewer = login(users["viewer_a"], the_client=new_client())
@@ -324,11 +319,7 @@ def test_a2_referral_matrix(app, db, users, orgs, new_client, clock, security_re
 
 def test_referral_reads_and_answers_are_in_the_access_report(client, new_client, db, users,
                                                             orgs, login, family_world):
-    ref = referrals.create_referral(family_world["family"], {
-        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
-        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
-        actor=actor_of(users["staff"]))
-    db.session.commit()
+    ref = referred_to_a(db, users, orgs, family_world)
     manager = login(users["manager_a"], the_client=new_client())
     assert answer(manager, ref.uid, "accept").status_code == 302  # a read, then the answer
     login(users["admin"])
@@ -386,11 +377,7 @@ def test_partner_inbox_in_arabic_is_right_to_left(client, db, users, orgs, login
 
 def test_answers_out_of_order_are_refused_with_a_message(client, new_client, db, users, orgs,
                                                          login, family_world):
-    ref = referrals.create_referral(family_world["family"], {
-        "organization_id": orgs["a"].id, "need_id": family_world["need"].id,
-        "summary": SUMMARY, "contact_channel": "phone", "contact": CONTACT},
-        actor=actor_of(users["staff"]))
-    db.session.commit()
+    ref = referred_to_a(db, users, orgs, family_world)
     manager = login(users["manager_a"], the_client=new_client())
     early = answer(manager, ref.uid, "outcome", outcome="Too early (fictional).")
     assert early.status_code == 422

@@ -15,17 +15,7 @@ from portal.services.families.support import MINOR_DIGITS, format_amount, parse_
 
 from .case_helpers import actor_of
 from .conftest import csrf_token, post_form, table_counts
-from .family_helpers import add_member, give_consent, make_family
-
-
-@pytest.fixture
-def family(db, users):
-    staff = users["staff"]
-    family = make_family(staff)
-    add_member(family, staff)
-    give_consent(family, staff)
-    db.session.commit()
-    return family
+from .family_helpers import family_fixture  # noqa: F401
 
 
 # --- amounts ----------------------------------------------------------------------------

@@ -13,18 +13,8 @@ from portal.services import families as svc
 
 from .case_helpers import actor_of, make_case
 from .conftest import post_form, table_counts
-from .family_helpers import add_member, give_consent, make_family
+from .family_helpers import family_fixture, give_consent  # noqa: F401
 from .test_i18n import latin_words
-
-
-@pytest.fixture
-def family(db, users):
-    staff = users["staff"]
-    family = make_family(staff)
-    add_member(family, staff)
-    give_consent(family, staff)
-    db.session.commit()
-    return family
 
 
 def _support_status(db, item_id):

@@ -334,25 +334,27 @@ def support_approve(uid: str, item_id: int):
 
 @bp.route("/<uid>/support/<int:item_id>/decline", methods=["GET", "POST"])
 def support_decline(uid: str, item_id: int):
-    family = get_family_or_404(uid, current_user)
-    item = child_or_404(family.support, item_id)
-    form = DeclineForm()
-    done = _run(form, family, lambda: svc.decline_support(family, item, form.reason.data,
-                                                          actor=current_actor()),
-                _("The support was declined."), "support")
-    return done or _form_page(family, form, _("Decline support"), ["reason"])
+    return _support_step(uid, item_id, DeclineForm, svc.decline_support, "reason",
+                         _("The support was declined."), _("Decline support"))
 
 
 @bp.route("/<uid>/support/<int:item_id>/deliver", methods=["GET", "POST"])
 def support_deliver(uid: str, item_id: int):
+    return _support_step(uid, item_id, DeliverForm, svc.deliver_support, "delivered_on",
+                         _("The support was recorded as delivered."), _("Record delivery"),
+                         dirs={"delivered_on": "ltr"})
+
+
+def _support_step(uid, item_id, form_class, step, field, ok_message, title, dirs=None):
+    """A one-field step on a support item (decline, deliver): `step(family, item, value)`
+    runs on a valid POST; otherwise the one-field form is shown."""
     family = get_family_or_404(uid, current_user)
     item = child_or_404(family.support, item_id)
-    form = DeliverForm()
-    done = _run(form, family, lambda: svc.deliver_support(family, item, form.delivered_on.data,
-                                                          actor=current_actor()),
-                _("The support was recorded as delivered."), "support")
-    return done or _form_page(family, form, _("Record delivery"), ["delivered_on"],
-                              dirs={"delivered_on": "ltr"})
+    form = form_class()
+    done = _run(form, family, lambda: step(family, item, getattr(form, field).data,
+                                           actor=current_actor()),
+                ok_message, "support")
+    return done or _form_page(family, form, title, [field], dirs=dirs)
 
 
 # --- psychosocial support ---------------------------------------------------------------

@@ -100,6 +100,20 @@ def _attach(form, errors) -> None:
         target.errors = list(target.errors or []) + [str(message)]
 
 
+def _commit_or_attach(form, reference: str, act, ok_message):
+    """Run `act`; a refusal rolls back and puts its errors on `form` (None is returned);
+    otherwise commit, flash `ok_message(result)` and go back to the report."""
+    try:
+        result = act()
+    except family_intake.IntakeInvalid as exc:
+        db.session.rollback()
+        _attach(form, exc.errors)
+        return None
+    db.session.commit()
+    flash(ok_message(result), "success")
+    return redirect(url_for("family_intake.detail", reference=reference))
+
+
 @bp.route("/intake/<reference>/create", methods=["POST"])
 def create(reference: str):
     submission = get_intake_or_404(reference, current_user)
@@ -114,19 +128,16 @@ def create(reference: str):
                                                               ref=submission.reference),
                       "contact": payload.get("contact", ""),
                       "contact_channel": form.contact_channel.data or "none"}
-        try:
-            family, case = family_intake.create_family_and_case(
+        done = _commit_or_attach(
+            form, reference,
+            lambda: family_intake.create_family_and_case(
                 submission, case=form.case_data(), family=form.family_data(), sender=sender,
-                relation=form.relation.data or "", actor=current_actor())
-        except family_intake.IntakeInvalid as exc:
-            db.session.rollback()
-            _attach(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Family %(family)s and case %(case)s created from report %(ref)s.",
-                    family=family.uid, case=case.reference, ref=submission.reference),
-                  "success")
-            return redirect(url_for("family_intake.detail", reference=reference))
+                relation=form.relation.data or "", actor=current_actor()),
+            lambda made: _("Family %(family)s and case %(case)s created from report %(ref)s.",
+                           family=made[0].uid, case=made[1].reference,
+                           ref=submission.reference))
+        if done is not None:
+            return done
     return _refused(submission, create=form)
 
 
@@ -150,14 +161,12 @@ def link(reference: str):
             form.family_uid.errors = [_("%(field)s: no family with this reference.",
                                         field=form.family_uid.label.text)]
         if family is not None and not form.case_reference.errors:
-            try:
-                family_intake.link_existing(submission, family, case, actor=current_actor())
-            except family_intake.IntakeInvalid as exc:
-                db.session.rollback()
-                _attach(form, exc.errors)
-            else:
-                db.session.commit()
-                flash(_("Report %(ref)s linked to family %(family)s.",
-                        ref=submission.reference, family=family.uid), "success")
-                return redirect(url_for("family_intake.detail", reference=reference))
+            done = _commit_or_attach(
+                form, reference,
+                lambda: family_intake.link_existing(submission, family, case,
+                                                    actor=current_actor()),
+                lambda _linked: _("Report %(ref)s linked to family %(family)s.",
+                                  ref=submission.reference, family=family.uid))
+            if done is not None:
+                return done
     return _refused(submission, link=form)

@@ -29,28 +29,36 @@ def _figures(year: int) -> tuple[dict, dict, dict]:
             reports.referral_figures(year, lang))
 
 
-@bp.route("/")
-def index():
+def _read(record_read):
+    """Check access and the chosen year, gather the figures and record the read with
+    `record_read` (view or export); returns ((year, support, pss, referrals), None), or
+    (None, error page)."""
     require_families_reader(current_user)
     year = _year()
     if year is None:
-        return error_page(400, _("Year: choose one of the years in the list."))
+        return None, error_page(400, _("Year: choose one of the years in the list."))
     support, pss, referrals = _figures(year)
-    reports.record_view(year, actor=current_actor())
+    record_read(year, actor=current_actor())
     db.session.commit()
+    return (year, support, pss, referrals), None
+
+
+@bp.route("/")
+def index():
+    shown, refused = _read(reports.record_view)
+    if refused is not None:
+        return refused
+    year, support, pss, referrals = shown
     return render_template("family_reports/index.html", year=year, support=support, pss=pss,
                            referrals=referrals, years=reports.available_years())
 
 
 @bp.route("/export.csv")
 def export():
-    require_families_reader(current_user)
-    year = _year()
-    if year is None:
-        return error_page(400, _("Year: choose one of the years in the list."))
-    support, pss, referrals = _figures(year)
-    reports.record_export(year, actor=current_actor())
-    db.session.commit()
+    shown, refused = _read(reports.record_export)
+    if refused is not None:
+        return refused
+    year, support, pss, referrals = shown
     return Response(reports.csv_text(support, pss, referrals), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f"attachment; filename=support-report-{year}.csv"})

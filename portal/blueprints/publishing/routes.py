@@ -97,21 +97,30 @@ def approve_figures(snapshot_id: int):
     return redirect(url_for("publishing.index"))
 
 
+def _save_draft(save, ok_message: str, endpoint: str, id_arg: str):
+    """Run `save` (a thunk); on success commit, flash and return (redirect to `endpoint`
+    with the saved id as `id_arg`, []); on refusal roll back and return (None, errors)."""
+    try:
+        saved = save()
+    except service.PublishInvalid as exc:
+        db.session.rollback()
+        return None, [(f, str(m)) for f, m in exc.errors]
+    db.session.commit()
+    flash(ok_message, "success")
+    return redirect(url_for(endpoint, **{id_arg: saved.id})), []
+
+
 def _story_form(story: PublicStory | None):
     data = {"case": request.form.get("case", ""), "fields": request.form.getlist("fields"),
             "text_ar": request.form.get("text_ar", ""), "text_en": request.form.get("text_en", "")}
     errors = []
     if request.method == "POST":
         case = service.find_case(data["case"], current_user)
-        try:
-            saved = service.save_story(story, case, data, actor=current_actor())
-        except service.PublishInvalid as exc:
-            db.session.rollback()
-            errors = [(f, str(m)) for f, m in exc.errors]
-        else:
-            db.session.commit()
-            flash(_("The story was saved as a draft."), "success")
-            return redirect(url_for("publishing.edit_story", story_id=saved.id))
+        done, errors = _save_draft(
+            lambda: service.save_story(story, case, data, actor=current_actor()),
+            _("The story was saved as a draft."), "publishing.edit_story", "story_id")
+        if done is not None:
+            return done
     elif story is not None:
         reference = db.session.scalar(select(Case.reference).where(Case.id == story.case_id))
         data = {"case": reference or "", "fields": story.fields, "text_ar": story.text_ar,
@@ -141,15 +150,11 @@ def _page_form(page: PublicPage | None, kind: str):
             "period")}
         data["charts"] = request.form.getlist("charts")
         data["stories"] = request.form.getlist("stories")
-        try:
-            saved = service.save_page(page, kind, data, actor=current_actor())
-        except service.PublishInvalid as exc:
-            db.session.rollback()
-            errors = [(f, str(m)) for f, m in exc.errors]
-        else:
-            db.session.commit()
-            flash(_("The page was saved as a draft."), "success")
-            return redirect(url_for("publishing.edit_page", page_id=saved.id))
+        done, errors = _save_draft(
+            lambda: service.save_page(page, kind, data, actor=current_actor()),
+            _("The page was saved as a draft."), "publishing.edit_page", "page_id")
+        if done is not None:
+            return done
     elif page is not None:
         data = {k: getattr(page, k) for k in (
             "slug", "title_ar", "title_en", "summary_ar", "summary_en", "body_ar", "body_en",

@@ -170,6 +170,17 @@ def _expect(item: SupportItem, *statuses: str) -> None:
                             status=409)
 
 
+def _moved(family: Family, item: SupportItem, event: str, actor: Actor,
+           **changes) -> SupportItem:
+    """Set `changes` on the support item (in order), touch the family, flush, audit `event`."""
+    for name, value in changes.items():
+        setattr(item, name, value)
+    touch(family)
+    db.session.flush()
+    record(event, actor, family, support=item.id)
+    return item
+
+
 def approve_support(family: Family, item: SupportItem, *, actor: Actor) -> SupportItem:
     """Approve requested support. Cash: only by someone other than the requester."""
     _expect(item, "requested")
@@ -189,11 +200,8 @@ def decline_support(family: Family, item: SupportItem, reason: str, *,
     errors: list = []
     reason = check_text({"reason": reason}, "reason", REASON_MAX, errors, required=True)
     raise_if(errors)
-    item.status, item.decline_reason = "declined", reason
-    touch(family)
-    db.session.flush()
-    record("family_support_declined", actor, family, support=item.id)
-    return item
+    return _moved(family, item, "family_support_declined", actor,
+                  status="declined", decline_reason=reason)
 
 
 def deliver_support(family: Family, item: SupportItem, delivered_on, *,
@@ -203,8 +211,5 @@ def deliver_support(family: Family, item: SupportItem, delivered_on, *,
     errors: list = []
     day = parse_date(delivered_on, "delivered_on", errors, required=True, allow_future=False)
     raise_if(errors)
-    item.status, item.delivered_on = "delivered", day
-    touch(family)
-    db.session.flush()
-    record("family_support_delivered", actor, family, support=item.id)
-    return item
+    return _moved(family, item, "family_support_delivered", actor,
+                  status="delivered", delivered_on=day)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from ...access import contact_allowed, get_family_or_404
+from ...access import contact_allowed, get_family_or_404, visible_cases
 from ...extensions import db
 from ...forms_common import EmptyForm
 from ...labels import families as svc_labels
@@ -182,9 +182,8 @@ def case_link(uid: str):
 
     def link():
         reference = (form.reference.data or "").strip().upper()
-        case = db.session.scalar(select(Case).where(Case.reference == reference,
-                                                    Case.deleted_at.is_(None))) \
-            if 0 < len(reference) <= 20 else None
+        case = db.session.scalar(visible_cases(current_user).where(
+            Case.reference == reference)) if 0 < len(reference) <= 20 else None
         if case is None:
             raise svc.FamilyInvalid([("reference", NO_CASE)])
         svc.link_case(family, case, actor=current_actor())
